@@ -1,0 +1,50 @@
+/** The `pacsmap` command line: dispatches to subcommands. */
+import { readFileSync } from 'node:fs';
+import { UsageError } from './args.ts';
+import { processIo, type Io } from './io.ts';
+import { SCAN_USAGE, scanCommand } from './scan-command.ts';
+
+const USAGE = `Usage: pacsmap COMMAND [options]
+
+Exposure risk mapping for picture archives (PACS): what can a stranger do with them?
+
+Commands:
+  scan HOST[:PORT]   scan one host's DICOM ports (pacsmap scan --help)
+  version            print the version
+  help               this text
+`;
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'scan':
+        return await scanCommand(rest, io, version());
+      case 'version':
+      case '--version':
+        io.out(`pacsmap ${version()}\n`);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE);
+        return 0;
+      default:
+        throw new UsageError(`unknown command: ${command}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`pacsmap: ${(err as Error).message}\n\n${command === 'scan' ? SCAN_USAGE : USAGE}`);
+      return 64;
+    }
+    // Our own errors never carry peer data; still, print only the name and message of what we threw.
+    io.err(`pacsmap: ${(err as Error).name}: ${(err as Error).message}\n`);
+    return 70;
+  }
+}
