@@ -155,8 +155,10 @@ class Checker {
 function parseUidRule(c: Checker, v: unknown): UidRule {
   const o = c.obj(v, 'match.classUid', ['exact', 'prefix', 'regex']);
   const kinds = ['exact', 'prefix', 'regex'].filter((k) => o[k] !== undefined);
-  if (kinds.length !== 1) c.fail(`match.classUid needs exactly one of exact, prefix, regex (has ${kinds.join(', ') || 'none'})`);
-  if (o.exact !== undefined) return { exact: c.arr(o.exact, 'match.classUid.exact').map((u, i) => c.uid(u, `match.classUid.exact[${i}]`)) };
+  if (kinds.length !== 1)
+    c.fail(`match.classUid needs exactly one of exact, prefix, regex (has ${kinds.join(', ') || 'none'})`);
+  if (o.exact !== undefined)
+    return { exact: c.arr(o.exact, 'match.classUid.exact').map((u, i) => c.uid(u, `match.classUid.exact[${i}]`)) };
   if (o.prefix !== undefined) return { prefix: c.uid(o.prefix, 'match.classUid.prefix') };
   return { regex: c.regex(o.regex, 'match.classUid.regex') };
 }
@@ -171,7 +173,8 @@ function parseNameRule(c: Checker, v: unknown): NameRule {
 
 function parseSource(c: Checker, v: unknown, i: number): SourceRef {
   const o = c.obj(v, `source[${i}]`, ['kind', 'ref', 'url', 'note']);
-  if (!SOURCE_KINDS.includes(o.kind as SourceRef['kind'])) c.fail(`source[${i}].kind must be one of ${SOURCE_KINDS.join(', ')}`);
+  if (!SOURCE_KINDS.includes(o.kind as SourceRef['kind']))
+    c.fail(`source[${i}].kind must be one of ${SOURCE_KINDS.join(', ')}`);
   const url = c.optStr(o.url, `source[${i}].url`);
   if (url !== undefined && !/^https:\/\//.test(url)) c.fail(`source[${i}].url must be an https URL`);
   const note = c.optStr(o.note, `source[${i}].note`);
@@ -204,10 +207,18 @@ function parseExample(c: Checker, v: unknown, i: number): FingerprintExample {
       version: e.version as string | null,
       ...(e.confidence !== undefined ? { confidence: e.confidence as Confidence } : {}),
       ...(e.ambiguousWith !== undefined
-        ? { ambiguousWith: c.arr(e.ambiguousWith, `${w}.expect.ambiguousWith`, false).map((x, j) => c.str(x, `${w}.expect.ambiguousWith[${j}]`)) }
+        ? {
+            ambiguousWith: c
+              .arr(e.ambiguousWith, `${w}.expect.ambiguousWith`, false)
+              .map((x, j) => c.str(x, `${w}.expect.ambiguousWith[${j}]`)),
+          }
         : {}),
       ...(e.candidates !== undefined
-        ? { candidates: c.arr(e.candidates, `${w}.expect.candidates`).map((x, j) => c.str(x, `${w}.expect.candidates[${j}]`)) }
+        ? {
+            candidates: c
+              .arr(e.candidates, `${w}.expect.candidates`)
+              .map((x, j) => c.str(x, `${w}.expect.candidates[${j}]`)),
+          }
         : {}),
     },
   };
@@ -216,7 +227,17 @@ function parseExample(c: Checker, v: unknown, i: number): FingerprintExample {
 function parseFingerprint(v: unknown, i: number): Fingerprint {
   const id = isObj(v) && typeof v.id === 'string' ? v.id : undefined;
   const c = new Checker(`fingerprints[${i}]${id !== undefined ? ` (id "${id}")` : ''}`);
-  const o = c.obj(v, 'entry', ['id', 'product', 'vendor', 'match', 'ambiguousWith', 'notes', 'distinguishBy', 'source', 'examples']);
+  const o = c.obj(v, 'entry', [
+    'id',
+    'product',
+    'vendor',
+    'match',
+    'ambiguousWith',
+    'notes',
+    'distinguishBy',
+    'source',
+    'examples',
+  ]);
   if (!ID_SYNTAX.test(c.str(o.id, 'id'))) c.fail(`id must match ${ID_SYNTAX}`);
   const m = c.obj(o.match, 'match', ['classUid', 'versionName']);
   if (m.classUid === undefined && m.versionName === undefined) c.fail('match needs classUid or versionName');
@@ -229,7 +250,10 @@ function parseFingerprint(v: unknown, i: number): Fingerprint {
     ...(vendor !== undefined ? { vendor } : {}),
     ...(m.classUid !== undefined ? { classUid: parseUidRule(c, m.classUid) } : {}),
     ...(m.versionName !== undefined ? { versionName: parseNameRule(c, m.versionName) } : {}),
-    ambiguousWith: o.ambiguousWith === undefined ? [] : c.arr(o.ambiguousWith, 'ambiguousWith').map((x, j) => c.str(x, `ambiguousWith[${j}]`)),
+    ambiguousWith:
+      o.ambiguousWith === undefined
+        ? []
+        : c.arr(o.ambiguousWith, 'ambiguousWith').map((x, j) => c.str(x, `ambiguousWith[${j}]`)),
     ...(notes !== undefined ? { notes } : {}),
     ...(distinguishBy !== undefined ? { distinguishBy } : {}),
     source: c.arr(o.source, 'source').map((s, j) => parseSource(c, s, j)),
@@ -256,7 +280,10 @@ export function parseFingerprints(raw: unknown): FingerprintDb {
     }
     f.examples.forEach((e, j) => {
       for (const cand of e.expect.candidates ?? []) {
-        if (!ids.has(cand)) throw new FingerprintDataError(`fingerprints: id "${f.id}": examples[${j}].expect.candidates names unknown id "${cand}"`);
+        if (!ids.has(cand))
+          throw new FingerprintDataError(
+            `fingerprints: id "${f.id}": examples[${j}].expect.candidates names unknown id "${cand}"`,
+          );
       }
     });
   }
@@ -292,7 +319,8 @@ function clean(v: string | null | undefined): string | null {
   return s.length > 0 ? s : null;
 }
 
-type Outcome = { readonly kind: 'match'; readonly version: string | null } | { readonly kind: 'mismatch' | 'absent' | 'no-rule' };
+type Outcome =
+  { readonly kind: 'match'; readonly version: string | null } | { readonly kind: 'mismatch' | 'absent' | 'no-rule' };
 
 function groupVersion(m: RegExpExecArray): string | null {
   const v = m.groups?.version;
@@ -304,7 +332,9 @@ function testUid(rule: UidRule | undefined, uid: string | null): Outcome {
   if (uid === null) return { kind: 'absent' };
   if (rule.exact) return rule.exact.includes(uid) ? { kind: 'match', version: null } : { kind: 'mismatch' };
   if (rule.prefix !== undefined) {
-    return uid === rule.prefix || uid.startsWith(`${rule.prefix}.`) ? { kind: 'match', version: null } : { kind: 'mismatch' };
+    return uid === rule.prefix || uid.startsWith(`${rule.prefix}.`)
+      ? { kind: 'match', version: null }
+      : { kind: 'mismatch' };
   }
   const m = rule.regex ? rule.regex.exec(uid) : null;
   return m ? { kind: 'match', version: groupVersion(m) } : { kind: 'mismatch' };
@@ -358,7 +388,11 @@ export function identifyProduct(ids: ImplementationIds, db: FingerprintDb = fing
 
   const best = (scored[0] as (typeof scored)[number]).cand;
   const ambiguousWith = [
-    ...new Set(scored.filter((s) => s.cand !== best && s.cand.confidence === best.confidence && s.cand.name !== best.name).map((s) => s.cand.name)),
+    ...new Set(
+      scored
+        .filter((s) => s.cand !== best && s.cand.confidence === best.confidence && s.cand.name !== best.name)
+        .map((s) => s.cand.name),
+    ),
   ];
   return {
     ...best,

@@ -147,7 +147,8 @@ test('close right after the AC: connection-closed, association seen as accepted'
   const { result: r } = await scan(p);
   assert.equal(r.association.accepted, true);
   assert.equal(r.status, 'connection-closed');
-  assert.equal(r.exposure, 'associable');
+  assert.equal(r.services.store, true, 'the AC accepted every context, storage included');
+  assert.equal(r.exposure, 'writable');
 });
 
 test('close before answering at all: connection-closed', async () => {

@@ -96,7 +96,10 @@ test('A-ASSOCIATE-AC: a refused context keeps its transfer syntax sub-item unles
     ],
   });
   const s = toHex(ac);
-  assert.ok(s.includes(`210000190300030040000011${asciiHex(IMPLICIT_VR_LE)}`), 'context 3 refused, TS sub-item present');
+  assert.ok(
+    s.includes(`210000190300030040000011${asciiHex(IMPLICIT_VR_LE)}`),
+    'context 3 refused, TS sub-item present',
+  );
   assert.ok(s.includes('210000040500000050'), 'context 5 with no sub-item, followed by user information');
 });
 
@@ -169,11 +172,16 @@ test('parseAssociateRq reads back what associateRq wrote; acceptingAc answers co
     { id: 3, abstractSyntax: '1.2.840.10008.5.1.4.1.2.2.1', transferSyntaxes: [IMPLICIT_VR_LE] },
   ]);
 
-  const ac = acceptingAc(rq, { decide: (c) => (c.id === 3 ? PcResult.AbstractSyntaxNotSupported : PcResult.Acceptance) });
+  const ac = acceptingAc(rq, {
+    decide: (c) => (c.id === 3 ? PcResult.AbstractSyntaxNotSupported : PcResult.Acceptance),
+  });
   assert.equal(ac[0], 0x02);
   const s = toHex(ac);
   assert.ok(s.includes(asciiHex('ORTHANC'.padEnd(16)) + asciiHex('PACSMAP'.padEnd(16))), 'AE titles echoed');
-  assert.ok(s.includes(`2100001b0100000040000013${asciiHex(EXPLICIT_VR_LE)}`), 'context 1 accepted with its first transfer syntax');
+  assert.ok(
+    s.includes(`2100001b0100000040000013${asciiHex(EXPLICIT_VR_LE)}`),
+    'context 1 accepted with its first transfer syntax',
+  );
   assert.ok(s.includes(`210000190300030040000011${asciiHex(IMPLICIT_VR_LE)}`), 'context 3 refused');
 });
 
