@@ -172,7 +172,10 @@ declare module 'dcmjs' {
      * Unknown keywords are dropped (logged with their value); string values
      * longer than the VR's maximum are silently truncated (logged with their value).
      */
-    static denaturalizeDataset(dataset: NaturalizedDataset, nameMap?: Readonly<Record<string, DictionaryEntry>>): DicomJsonDataset;
+    static denaturalizeDataset(
+      dataset: NaturalizedDataset,
+      nameMap?: Readonly<Record<string, DictionaryEntry>>,
+    ): DicomJsonDataset;
     /** A random '2.25.…' UID. */
     static uid(): string;
     static date(): string;
@@ -186,7 +189,11 @@ declare module 'dcmjs' {
 
   export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
   export type LogMethod = (...args: unknown[]) => void;
-  export type LogMethodFactory = (methodName: string, level: number, loggerName: string | symbol | undefined) => LogMethod;
+  export type LogMethodFactory = (
+    methodName: string,
+    level: number,
+    loggerName: string | symbol | undefined,
+  ) => LogMethod;
 
   /** loglevel 1.x logger. Methods are bound to console methods at setLevel() time. */
   export interface Logger {

@@ -9,7 +9,9 @@ function n(v: number | null, estimated = false): string {
 export function formatEndpoint(e: EndpointResult): string {
   const lines: string[] = [];
   const hostPort = e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
-  const product = e.product ? `${e.product.name}${e.product.version ? ` ${e.product.version}` : ''}` : null;
+  const product = e.product
+    ? `${e.product.name}${e.product.version ? ` ${e.product.version}` : ''}${e.product.ambiguousWith.length ? ` (or ${e.product.ambiguousWith.join(', ')})` : ''}`
+    : null;
   const impl = e.implementation.versionName ?? e.implementation.classUid;
   lines.push(
     `${hostPort}  ${e.service ?? 'no DICOM'}  ${e.exposure.toUpperCase()}${product ? `  ${product}` : impl ? `  (${impl})` : ''}${e.status === 'success' ? '' : `  [${e.status}]`}`,

@@ -21,7 +21,13 @@ export interface EndpointResult {
   readonly status: Status;
   readonly service: 'dicom' | 'dicom-tls' | null;
   readonly implementation: { readonly classUid: string | null; readonly versionName: string | null };
-  readonly product: { readonly name: string; readonly version: string | null; readonly confidence: string } | null;
+  readonly product: {
+    readonly name: string;
+    readonly version: string | null;
+    readonly confidence: string;
+    /** Other products that announce the same values (e.g. Orthanc announces DCMTK's). */
+    readonly ambiguousWith: readonly string[];
+  } | null;
   readonly association: {
     readonly accepted: boolean;
     readonly calledAe: string;

@@ -98,7 +98,9 @@ function buildResult(
     status,
     service: spokeDicom ? (ep.tls ? 'dicom-tls' : 'dicom') : null,
     implementation,
-    product: product ? { name: product.name, version: product.version, confidence: product.confidence } : null,
+    product: product
+      ? { name: product.name, version: product.version, confidence: product.confidence, ambiguousWith: product.ambiguousWith }
+      : null,
     association: {
       accepted: a?.accepted ?? false,
       calledAe: identity.calledAe,

@@ -114,7 +114,10 @@ export function decodeLatin1(bytes: Uint8Array): string {
 
 /** Normalises a term for lookup: 'ISO_IR 100', 'iso-ir-100', 'ISO IR  100' → 'ISO IR 100'. */
 function normaliseTerm(term: string): string {
-  return term.trim().toUpperCase().replace(/[_\-\s]+/g, ' ');
+  return term
+    .trim()
+    .toUpperCase()
+    .replace(/[_\-\s]+/g, ' ');
 }
 
 interface Parsed {

@@ -271,7 +271,9 @@ function decodeCommandUnsafe(bytes: Uint8Array): DecodeCommandResult {
     if (group !== 0x0000) return fail(`element ${hexTag(group, element)} is outside the command group`);
     if (length === 0xffffffff) return fail(`element ${hexTag(group, element)} has undefined length`);
     if (length > bytes.length - valueStart) {
-      return fail(`element ${hexTag(group, element)} length ${length} overruns the ${bytes.length - valueStart} bytes left`);
+      return fail(
+        `element ${hexTag(group, element)} length ${length} overruns the ${bytes.length - valueStart} bytes left`,
+      );
     }
     if (seen.has(element)) return fail(`element ${hexTag(group, element)} appears twice`);
     seen.add(element);
@@ -295,7 +297,8 @@ function decodeCommandUnsafe(bytes: Uint8Array): DecodeCommandResult {
         fields[def.key] = view.getUint16(valueStart, true);
         break;
       case 'AT': {
-        if (length % 4 !== 0) return fail(`element ${hexTag(group, element)} (AT) has length ${length}, not a multiple of 4`);
+        if (length % 4 !== 0)
+          return fail(`element ${hexTag(group, element)} (AT) has length ${length}, not a multiple of 4`);
         const tags: number[] = [];
         for (let i = 0; i < length; i += 4) {
           tags.push(((view.getUint16(valueStart + i, true) << 16) | view.getUint16(valueStart + i + 2, true)) >>> 0);

@@ -41,7 +41,7 @@ export function commandFieldName(value: number): string | undefined {
 
 /** True for the response half of a request/response pair (bit 15 set). */
 export function isResponse(commandField: number): boolean {
-  return (commandField & 0x8000) !== 0 && commandField !== CommandField.CCancelRq;
+  return (commandField & 0x8000) !== 0;
 }
 
 /**

@@ -19,13 +19,20 @@
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { DicomJsonDataset, DicomJsonElement } from 'dcmjs';
-import { DicomMessage, DicomMetaDictionary, ReadBufferStream, ValueRepresentation, WriteBufferStream } from './dcmjs.ts';
+import {
+  DicomMessage,
+  DicomMetaDictionary,
+  ReadBufferStream,
+  ValueRepresentation,
+  WriteBufferStream,
+} from './dcmjs.ts';
 import { charsetDecoder, decodeLatin1, splitCharsetTerms } from './charset.ts';
 import type { CharsetDecoder } from './charset.ts';
 import { TransferSyntax } from './constants.ts';
 
 /** A value in a decoded (naturalised) dataset. */
-export type DatasetValue = string | number | Uint8Array | readonly (string | number)[] | readonly Uint8Array[] | readonly Dataset[];
+export type DatasetValue =
+  string | number | Uint8Array | readonly (string | number)[] | readonly Uint8Array[] | readonly Dataset[];
 /** Keyword ('PatientName') or, for tags not in the dictionary, 8 hex digits ('00091010'). */
 export type Dataset = { [keyword: string]: DatasetValue };
 
@@ -58,12 +65,11 @@ const UNDEFINED_LENGTH = 0xffffffff;
 const SUPPORTED_SYNTAXES: ReadonlySet<string> = new Set(Object.values(TransferSyntax));
 
 /** VRs dcmjs knows, or maps to UN with a 32-bit length (OL, OV, SV) exactly as PS3.5 encodes them. */
-const KNOWN_VRS = new Set([
-  'AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FD', 'FL', 'IS', 'LO', 'LT', 'OB', 'OD', 'OF', 'OL', 'OV', 'OW',
-  'PN', 'SH', 'SL', 'SQ', 'SS', 'ST', 'SV', 'TM', 'UC', 'UI', 'UL', 'UN', 'UR', 'US', 'UT', 'UV',
-]);
+const KNOWN_VRS = new Set(
+  'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
+);
 /** Explicit VR with a 2-byte reserved field and a 32-bit length (PS3.5 7.1.2). */
-const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'SV', 'UV']);
+const LONG_VRS = new Set('OB OD OF OL OV OW SQ UC UN UR UT SV UV'.split(' '));
 /** Fixed-size binary VRs dcmjs reads value by value: the length must be a multiple of the size. */
 const FIXED_SIZE: Readonly<Record<string, number>> = { US: 2, SS: 2, UL: 4, SL: 4, FL: 4, AT: 4, FD: 8, UV: 8 };
 /** VRs whose text depends on (0008,0005) (PS3.5 6.1.2.3). */
@@ -196,10 +202,12 @@ function walkSequence(w: Walk, start: number, length: number, end: number, depth
     if (group === 0xfffe && element === 0xe0dd) {
       if (itemLength !== 0) return fail(`sequence delimiter with non-zero length at offset ${off}`);
       // In a defined-length sequence dcmjs stops at the delimiter; it must then be the last thing.
-      if (!undefinedLength && off + 8 !== seqEnd) return fail(`sequence delimiter inside a defined-length sequence at offset ${off}`);
+      if (!undefinedLength && off + 8 !== seqEnd)
+        return fail(`sequence delimiter inside a defined-length sequence at offset ${off}`);
       return { ok: true, next: off + 8 };
     }
-    if (group !== 0xfffe || element !== 0xe000) return fail(`expected an item at offset ${off}, found ${tagKey(group, element)}`);
+    if (group !== 0xfffe || element !== 0xe000)
+      return fail(`expected an item at offset ${off}, found ${tagKey(group, element)}`);
     const itemStart = off + 8;
     if (itemLength === UNDEFINED_LENGTH) {
       const step = walkDataset(w, itemStart, seqEnd, depth, true);
@@ -342,7 +350,11 @@ export function decodeDataset(
   }
 }
 
-function decodeDatasetUnsafe(bytes: Uint8Array, transferSyntaxUid: string, options: DecodeDatasetOptions): DecodeDatasetResult {
+function decodeDatasetUnsafe(
+  bytes: Uint8Array,
+  transferSyntaxUid: string,
+  options: DecodeDatasetOptions,
+): DecodeDatasetResult {
   if (!(bytes instanceof Uint8Array)) return fail('data set is not a byte array');
   if (typeof transferSyntaxUid !== 'string' || !SUPPORTED_SYNTAXES.has(transferSyntaxUid)) {
     return fail('unsupported transfer syntax');
@@ -362,7 +374,12 @@ function decodeDatasetUnsafe(bytes: Uint8Array, transferSyntaxUid: string, optio
   const explicit = syntax !== TransferSyntax.ImplicitVRLittleEndian;
 
   // 1. Framing.
-  const walk: Walk = { view: new DataView(data.buffer, data.byteOffset, data.byteLength), little, explicit, elements: 0 };
+  const walk: Walk = {
+    view: new DataView(data.buffer, data.byteOffset, data.byteLength),
+    little,
+    explicit,
+    elements: 0,
+  };
   const framed = walkDataset(walk, 0, data.length, 0, false);
   if (!framed.ok) return framed;
 
@@ -414,7 +431,8 @@ function checkValue(keyword: string, vr: string, value: string, utf8: boolean): 
   const max = rep.rangeMatchingMaxLength ?? rep.maxLength ?? rep.maxCharLength;
   for (const one of vr === 'ST' || vr === 'LT' || vr === 'UT' || vr === 'UR' ? [value] : value.split('\\')) {
     if (vr === 'PN') {
-      if (one.split('=').some((group) => group.length > 64)) throw new RangeError(`${keyword}: a PN component group is longer than 64`);
+      if (one.split('=').some((group) => group.length > 64))
+        throw new RangeError(`${keyword}: a PN component group is longer than 64`);
     } else if (typeof max === 'number' && max > 0 && !rep.isBinary() && one.length > max) {
       // dcmjs would silently truncate it (and log the value).
       throw new RangeError(`${keyword}: longer than ${max} characters for ${vr}`);
@@ -436,7 +454,12 @@ function checkValue(keyword: string, vr: string, value: string, utf8: boolean): 
 export function encodeDataset(dataset: Readonly<Record<string, unknown>>, transferSyntaxUid: string): Uint8Array {
   if (!SUPPORTED_SYNTAXES.has(transferSyntaxUid)) throw new RangeError('unsupported transfer syntax');
   const charset = dataset['SpecificCharacterSet'];
-  const utf8 = typeof charset === 'string' && charset.trim().toUpperCase().replace(/[_\s]+/g, ' ') === 'ISO IR 192';
+  const utf8 =
+    typeof charset === 'string' &&
+    charset
+      .trim()
+      .toUpperCase()
+      .replace(/[_\s]+/g, ' ') === 'ISO IR 192';
   const natural: Record<string, string | (string | number)[] | number> = {};
   for (const [keyword, raw] of Object.entries(dataset)) {
     if (raw === undefined) continue;
@@ -444,7 +467,8 @@ export function encodeDataset(dataset: Readonly<Record<string, unknown>>, transf
     if (entry === undefined) throw new TypeError(`unknown DICOM keyword: ${keyword}`);
     const vr = effectiveVr(entry.vr);
     if (vr === 'SQ') throw new TypeError(`${keyword}: sequences are not supported in identifiers`);
-    if (['OB', 'OD', 'OF', 'OW', 'UN'].includes(vr)) throw new TypeError(`${keyword}: binary VR ${vr} is not supported`);
+    if (['OB', 'OD', 'OF', 'OW', 'UN'].includes(vr))
+      throw new TypeError(`${keyword}: binary VR ${vr} is not supported`);
     const list: readonly unknown[] = Array.isArray(raw) ? raw : [raw];
     const out: (string | number)[] = [];
     for (const x of list) {
@@ -461,7 +485,9 @@ export function encodeDataset(dataset: Readonly<Record<string, unknown>>, transf
   let den: DicomJsonDataset;
   let bytes: Uint8Array;
   const syntax =
-    transferSyntaxUid === TransferSyntax.DeflatedExplicitVRLittleEndian ? TransferSyntax.ExplicitVRLittleEndian : transferSyntaxUid;
+    transferSyntaxUid === TransferSyntax.DeflatedExplicitVRLittleEndian
+      ? TransferSyntax.ExplicitVRLittleEndian
+      : transferSyntaxUid;
   try {
     den = DicomMetaDictionary.denaturalizeDataset(natural);
     const stream = new WriteBufferStream(1024, syntax !== TransferSyntax.ExplicitVRBigEndian);

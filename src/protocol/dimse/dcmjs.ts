@@ -38,5 +38,11 @@ export function silenceDcmjs(): void {
 silenceDcmjs();
 
 export default dcmjs;
-export const { DicomMessage, DicomDict, DicomMetaDictionary, ReadBufferStream, WriteBufferStream, ValueRepresentation } =
-  dcmjs.data;
+export const {
+  DicomMessage,
+  DicomDict,
+  DicomMetaDictionary,
+  ReadBufferStream,
+  WriteBufferStream,
+  ValueRepresentation,
+} = dcmjs.data;

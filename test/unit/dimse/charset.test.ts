@@ -11,15 +11,23 @@ const decode = (charset: string, bytes: Uint8Array) => {
 
 // Example values from PS3.5 Annexes H, I, K (bytes as printed there).
 const H_3_1 = raw('Yamada^Tarou=\x1b$B;3ED\x1b(B^\x1b$BB@O:\x1b(B=\x1b$B$d$^$@\x1b(B^\x1b$B$?$m$&\x1b(B');
-const H_3_2 = raw('\xd4\xcf\xc0\xde^\xc0\xdb\xb3=\x1b$B;3ED\x1b(J^\x1b$BB@O:\x1b(J=\x1b$B$d$^$@\x1b(J^\x1b$B$?$m$&\x1b(J');
+const H_3_2 = raw(
+  '\xd4\xcf\xc0\xde^\xc0\xdb\xb3=\x1b$B;3ED\x1b(J^\x1b$BB@O:\x1b(J=\x1b$B$d$^$@\x1b(J^\x1b$B$?$m$&\x1b(J',
+);
 const I_2 = raw('Hong^Gildong=\x1b$)C\xfb\xf3^\x1b$)C\xd1\xce\xd4\xd7=\x1b$)C\xc8\xab^\x1b$)C\xb1\xe6\xb5\xbf');
 const K_2 = raw('Zhang^XiaoDong=\x1b$)A\xd5\xc5^\x1b$)A\xd0\xa1\xb6\xab=');
 
 describe('charsetDecoder', () => {
   it('PS3.5 H.3.1: \\ISO 2022 IR 87 (JIS X 0208 by escape sequences)', () => {
-    assert.deepEqual(decode('\\ISO 2022 IR 87', H_3_1), { text: 'Yamada^Tarou=山田^太郎=やまだ^たろう', fallback: false });
+    assert.deepEqual(decode('\\ISO 2022 IR 87', H_3_1), {
+      text: 'Yamada^Tarou=山田^太郎=やまだ^たろう',
+      fallback: false,
+    });
     // Also when the (non-conformant but common) lone term is used.
-    assert.deepEqual(decode('ISO 2022 IR 87', H_3_1), { text: 'Yamada^Tarou=山田^太郎=やまだ^たろう', fallback: false });
+    assert.deepEqual(decode('ISO 2022 IR 87', H_3_1), {
+      text: 'Yamada^Tarou=山田^太郎=やまだ^たろう',
+      fallback: false,
+    });
   });
   it('PS3.5 H.3.2: ISO 2022 IR 13\\ISO 2022 IR 87 (half-width katakana in G1, romaji in G0)', () => {
     assert.deepEqual(decode('ISO 2022 IR 13\\ISO 2022 IR 87', H_3_2), {
@@ -35,7 +43,10 @@ describe('charsetDecoder', () => {
   });
   it('JIS X 0212 (ISO 2022 IR 159) via EUC-JP', () => {
     // 0x2237 in JIS X 0212 is U+007E TILDE; 0x3021 is 丂 (U+4E02).
-    assert.deepEqual(decode('\\ISO 2022 IR 87\\ISO 2022 IR 159', raw('A\x1b$(D0!\x1b(B')), { text: 'A丂', fallback: false });
+    assert.deepEqual(decode('\\ISO 2022 IR 87\\ISO 2022 IR 159', raw('A\x1b$(D0!\x1b(B')), {
+      text: 'A丂',
+      fallback: false,
+    });
   });
   it('single-byte sets without extensions', () => {
     assert.equal(decode('ISO_IR 100', raw('Buc^J\xe9r\xf4me')).text, 'Buc^Jérôme');
@@ -56,7 +67,13 @@ describe('charsetDecoder', () => {
     assert.equal(decode('ISO_IR 100 ', raw('\xe9')).text, 'é');
   });
   it('unknown terms: Latin-1 and fallback flag, never a throw', () => {
-    for (const cs of ['KOI8-R', 'ISO_IR 999', 'ISO 2022 IR 999', '\\ISO 2022 IR 87\\BOGUS', 'ISO_IR 192\\ISO 2022 IR 87']) {
+    for (const cs of [
+      'KOI8-R',
+      'ISO_IR 999',
+      'ISO 2022 IR 999',
+      '\\ISO 2022 IR 87\\BOGUS',
+      'ISO_IR 192\\ISO 2022 IR 87',
+    ]) {
       const r = decode(cs, raw('Buc^J\xe9r\xf4me'));
       assert.deepEqual(r, { text: 'Buc^Jérôme', fallback: true }, cs);
     }

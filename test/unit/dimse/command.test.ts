@@ -96,7 +96,7 @@ describe('encodeCommand', () => {
     const bytes = encodeCommand({ status: 0, messageIdBeingRespondedTo: 1, commandField: CommandField.CEchoRsp });
     const view = new DataView(bytes.buffer);
     const elements: number[] = [];
-    for (let off = 0; off < bytes.length; ) {
+    for (let off = 0; off < bytes.length;) {
       elements.push(view.getUint16(off + 2, true));
       off += 8 + view.getUint32(off + 4, true);
     }

@@ -7,8 +7,12 @@ import type { DecodeDatasetResult } from '../../../src/protocol/dimse/dataset.ts
 import { TransferSyntax } from '../../../src/protocol/dimse/constants.ts';
 import { ITEM, ITEM_END, SEQ_END, UNDEFINED, cat, explicitEl, implicitEl, itemHeader, raw, utf8 } from './helpers.ts';
 
-const { ImplicitVRLittleEndian: IMPLICIT, ExplicitVRLittleEndian: EXPLICIT, ExplicitVRBigEndian: BIG, DeflatedExplicitVRLittleEndian: DEFLATED } =
-  TransferSyntax;
+const {
+  ImplicitVRLittleEndian: IMPLICIT,
+  ExplicitVRLittleEndian: EXPLICIT,
+  ExplicitVRBigEndian: BIG,
+  DeflatedExplicitVRLittleEndian: DEFLATED,
+} = TransferSyntax;
 
 function hex(text: string): Uint8Array {
   return Uint8Array.from(Buffer.from(text.replace(/#[^\n]*/g, '').replace(/\s+/g, ''), 'hex'));
@@ -128,12 +132,15 @@ describe('encodeDataset refuses what it cannot encode faithfully (naming the key
     assert.throws(() => encodeDataset({ PatientID: '' }, '1.2.840.10008.1.2.4.50'), /unsupported transfer syntax/);
   });
   it('skips undefined keys', () => {
-    assert.deepEqual(encodeDataset({ PatientID: undefined, Modality: 'CT' }, IMPLICIT), encodeDataset({ Modality: 'CT' }, IMPLICIT));
+    assert.deepEqual(
+      encodeDataset({ PatientID: undefined, Modality: 'CT' }, IMPLICIT),
+      encodeDataset({ Modality: 'CT' }, IMPLICIT),
+    );
   });
 });
 
 describe('decodeDataset: Specific Character Set', () => {
-  const name = (charset: Uint8Array | string, value: Uint8Array, ts = IMPLICIT) =>
+  const name = (charset: Uint8Array | string, value: Uint8Array, ts: string = IMPLICIT) =>
     ts === IMPLICIT
       ? cat(implicitEl(0x0008, 0x0005, charset), implicitEl(0x0010, 0x0010, value))
       : cat(explicitEl(0x0008, 0x0005, 'CS', charset), explicitEl(0x0010, 0x0010, 'PN', value));
@@ -171,19 +178,34 @@ describe('decodeDataset: Specific Character Set', () => {
     });
   }
   it('multi-valued ISO 2022 with value 1 set (ISO 2022 IR 100\\ISO 2022 IR 87)', () => {
-    const r = ok(decodeDataset(name('ISO 2022 IR 100\\ISO 2022 IR 87', raw('J\xe9r\xf4me=\x1b$B;3ED\x1b(B')), IMPLICIT));
+    const r = ok(
+      decodeDataset(name('ISO 2022 IR 100\\ISO 2022 IR 87', raw('J\xe9r\xf4me=\x1b$B;3ED\x1b(B')), IMPLICIT),
+    );
     assert.equal(r.dataset['PatientName'], 'Jérôme=山田');
     assert.equal(r.charsetFallback, false);
   });
   it('applies the data set charset to text inside sequence items (dcmjs does not)', () => {
     for (const itemLength of ['defined', 'undefined'] as const) {
-      const item = cat(implicitEl(0x0010, 0x0010, utf8('Jérôme^Müller')), implicitEl(0x0010, 0x0020, utf8('ID-é\\ID-ü')));
+      const item = cat(
+        implicitEl(0x0010, 0x0010, utf8('Jérôme^Müller')),
+        implicitEl(0x0010, 0x0020, utf8('ID-é\\ID-ü')),
+      );
       const seq =
         itemLength === 'defined'
           ? implicitEl(0x0010, 0x1002, cat(itemHeader(ITEM, item.length), item))
-          : cat(implicitEl(0x0010, 0x1002, new Uint8Array(0), { length: UNDEFINED }), itemHeader(ITEM, UNDEFINED), item, itemHeader(ITEM_END, 0), itemHeader(SEQ_END, 0));
+          : cat(
+              implicitEl(0x0010, 0x1002, new Uint8Array(0), { length: UNDEFINED }),
+              itemHeader(ITEM, UNDEFINED),
+              item,
+              itemHeader(ITEM_END, 0),
+              itemHeader(SEQ_END, 0),
+            );
       const r = ok(decodeDataset(cat(implicitEl(0x0008, 0x0005, 'ISO_IR 192'), seq), IMPLICIT));
-      assert.deepEqual(r.dataset['OtherPatientIDsSequence'], [{ PatientName: 'Jérôme^Müller', PatientID: ['ID-é', 'ID-ü'] }], itemLength);
+      assert.deepEqual(
+        r.dataset['OtherPatientIDsSequence'],
+        [{ PatientName: 'Jérôme^Müller', PatientID: ['ID-é', 'ID-ü'] }],
+        itemLength,
+      );
       assert.equal(r.charsetFallback, false);
     }
   });
@@ -227,18 +249,37 @@ describe('decodeDataset: hostile input is ok:false, never a throw', () => {
     hugeLength: [implicitEl(0x0010, 0x0010, 'Doe^John', { length: 0xfffffff0 }), IMPLICIT],
     explicitOverrun: [explicitEl(0x0010, 0x0010, 'PN', 'Doe^John', { length: 300 }), EXPLICIT],
     invalidVr: [cat(explicitEl(0x0010, 0x0010, 'PN', 'A^B'), explicitEl(0x0010, 0x0020, 'ZZ', 'X1')), EXPLICIT],
-    usLength3: [cat(explicitEl(0x0028, 0x0010, 'US', Uint8Array.of(1, 2, 3, 0), { length: 3 }).subarray(0, 11), explicitEl(0x0028, 0x0011, 'US', Uint8Array.of(0, 2))), EXPLICIT],
+    usLength3: [
+      cat(
+        explicitEl(0x0028, 0x0010, 'US', Uint8Array.of(1, 2, 3, 0), { length: 3 }).subarray(0, 11),
+        explicitEl(0x0028, 0x0011, 'US', Uint8Array.of(0, 2)),
+      ),
+      EXPLICIT,
+    ],
     implicitUsLength1: [cat(implicitEl(0x0028, 0x0010, Uint8Array.of(1, 0, 0, 0), { length: 1 })), IMPLICIT],
     undefinedLengthString: [implicitEl(0x0010, 0x0010, new Uint8Array(0), { length: UNDEFINED }), IMPLICIT],
-    unterminatedSequence: [cat(implicitEl(0x0008, 0x1110, new Uint8Array(0), { length: UNDEFINED }), itemHeader(ITEM, 0)), IMPLICIT],
+    unterminatedSequence: [
+      cat(implicitEl(0x0008, 0x1110, new Uint8Array(0), { length: UNDEFINED }), itemHeader(ITEM, 0)),
+      IMPLICIT,
+    ],
     itemWithoutDelimiter: [
-      cat(implicitEl(0x0008, 0x1110, new Uint8Array(0), { length: UNDEFINED }), itemHeader(ITEM, UNDEFINED), implicitEl(0x0008, 0x1155, '1.2')),
+      cat(
+        implicitEl(0x0008, 0x1110, new Uint8Array(0), { length: UNDEFINED }),
+        itemHeader(ITEM, UNDEFINED),
+        implicitEl(0x0008, 0x1155, '1.2'),
+      ),
       IMPLICIT,
     ],
     nonItemInSequence: [implicitEl(0x0008, 0x1110, implicitEl(0x0008, 0x1155, '1.2')), IMPLICIT],
-    itemOverrunsSequence: [implicitEl(0x0008, 0x1110, cat(itemHeader(ITEM, 100), implicitEl(0x0008, 0x1155, '1.2'))), IMPLICIT],
+    itemOverrunsSequence: [
+      implicitEl(0x0008, 0x1110, cat(itemHeader(ITEM, 100), implicitEl(0x0008, 0x1155, '1.2'))),
+      IMPLICIT,
+    ],
     strayItemTag: [itemHeader(ITEM, 0), IMPLICIT],
-    strayDelimiterInDefinedSequence: [implicitEl(0x0008, 0x1110, cat(itemHeader(SEQ_END, 0), itemHeader(ITEM, 0))), IMPLICIT],
+    strayDelimiterInDefinedSequence: [
+      implicitEl(0x0008, 0x1110, cat(itemHeader(SEQ_END, 0), itemHeader(ITEM, 0))),
+      IMPLICIT,
+    ],
     truncatedHeader: [Uint8Array.of(0x10, 0x00, 0x10), IMPLICIT],
   };
   for (const [name, [bytes, ts]] of Object.entries(cases)) {
@@ -272,10 +313,14 @@ describe('decodeDataset: hostile input is ok:false, never a throw', () => {
   });
   it('random bytes never throw (all four syntaxes)', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 300 }), fc.constantFrom(IMPLICIT, EXPLICIT, BIG, DEFLATED), (bytes, ts) => {
-        const r = decodeDataset(bytes, ts);
-        assert.equal(typeof r.ok, 'boolean');
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.constantFrom(IMPLICIT, EXPLICIT, BIG, DEFLATED),
+        (bytes, ts) => {
+          const r = decodeDataset(bytes, ts);
+          assert.equal(typeof r.ok, 'boolean');
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -287,14 +332,22 @@ describe('decodeDataset: hostile input is ok:false, never a throw', () => {
       [encodeDataset(STUDY_QUERY, BIG), BIG],
       [cat(valid, implicitEl(0x0008, 0x1110, cat(itemHeader(ITEM, seqItem.length), seqItem))), IMPLICIT],
       [
-        cat(implicitEl(0x0008, 0x1110, new Uint8Array(0), { length: UNDEFINED }), itemHeader(ITEM, UNDEFINED), seqItem, itemHeader(ITEM_END, 0), itemHeader(SEQ_END, 0)),
+        cat(
+          implicitEl(0x0008, 0x1110, new Uint8Array(0), { length: UNDEFINED }),
+          itemHeader(ITEM, UNDEFINED),
+          seqItem,
+          itemHeader(ITEM_END, 0),
+          itemHeader(SEQ_END, 0),
+        ),
         IMPLICIT,
       ],
     ];
     fc.assert(
       fc.property(
         fc.constantFrom(...bases),
-        fc.array(fc.tuple(fc.nat(), fc.constantFrom(0x00, 0xff, 0xfe, 0xe0, 0x0d, 0xdd, 0x1b, 0x53, 0x51)), { maxLength: 6 }),
+        fc.array(fc.tuple(fc.nat(), fc.constantFrom(0x00, 0xff, 0xfe, 0xe0, 0x0d, 0xdd, 0x1b, 0x53, 0x51)), {
+          maxLength: 6,
+        }),
         fc.nat(),
         ([base, ts], flips, cut) => {
           const bytes = base.slice();

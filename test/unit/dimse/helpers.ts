@@ -21,7 +21,12 @@ function value(v: Bytes, pad: number): Uint8Array {
 }
 
 /** Implicit VR Little Endian element; `length` overrides the declared length (for hostile cases). */
-export function implicitEl(group: number, element: number, v: Bytes, opts: { pad?: number; length?: number } = {}): Uint8Array {
+export function implicitEl(
+  group: number,
+  element: number,
+  v: Bytes,
+  opts: { pad?: number; length?: number } = {},
+): Uint8Array {
   const body = value(v, opts.pad ?? 0x20);
   const out = new Uint8Array(8 + body.length);
   const view = new DataView(out.buffer);
@@ -79,7 +84,13 @@ export const UNDEFINED = 0xffffffff;
 export function captureOutput(fn: () => void): string[] {
   const written: string[] = [];
   const record = (...args: unknown[]) => {
-    written.push(args.map((a) => (typeof a === 'string' ? a : a instanceof Uint8Array ? Buffer.from(a).toString('latin1') : String(a))).join(' '));
+    written.push(
+      args
+        .map((a) =>
+          typeof a === 'string' ? a : a instanceof Uint8Array ? Buffer.from(a).toString('latin1') : String(a),
+        )
+        .join(' '),
+    );
   };
   const methods = ['log', 'info', 'warn', 'error', 'debug', 'trace', 'dir'] as const;
   const savedConsole = methods.map((m) => console[m]);

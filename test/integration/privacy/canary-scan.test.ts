@@ -1,0 +1,88 @@
+/**
+ * Canary test: real servers hold synthetic patients whose every personal value carries a unique
+ * marker. After `pacsmap scan` (the real command, as a child process, verbose), neither stdout,
+ * stderr, the JSON result, the audit log nor any file it left may contain one of them.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { makeArchive, type SyntheticArchive } from '../../fixtures/studies/synthetic.ts';
+import { startDcmqrscp, startOrthanc, type PeerBase } from '../../fixtures/peers/index.ts';
+import { assertNoCanaries, assertNoCanariesInFiles, canaryHits } from '../../helpers/canary.ts';
+
+const BIN = fileURLToPath(new URL('../../../bin/pacsmap.js', import.meta.url));
+const peers: PeerBase[] = [];
+const dirs: string[] = [];
+
+after(async () => {
+  await Promise.all(peers.map((p) => p.stop()));
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function tempDir(kind: string): Promise<string> {
+  const d = await mkdtemp(path.join(os.tmpdir(), `pacsmap-${kind}-`));
+  dirs.push(d);
+  return d;
+}
+
+function run(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let latin1: SyntheticArchive;
+let utf8: SyntheticArchive;
+
+before(async () => {
+  latin1 = await makeArchive({ patients: 4, studiesPerPatient: 2, seriesPerStudy: 1, instancesPerSeries: 2, seed: 101, dir: await tempDir('arch1') });
+  utf8 = await makeArchive({ patients: 3, studiesPerPatient: 1, seriesPerStudy: 2, instancesPerSeries: 1, seed: 202, dir: await tempDir('arch2'), charset: 'ISO_IR 192' });
+});
+
+for (const charset of ['ISO_IR 100', 'ISO_IR 192'] as const) {
+  test(`no planted value leaves the scanner (${charset}): stdout, stderr, JSON, audit log, working dir`, async () => {
+    const archive = charset === 'ISO_IR 100' ? latin1 : utf8;
+    const orthanc = await startOrthanc({ access: 'open', archive });
+    peers.push(orthanc);
+    const qr = await startDcmqrscp({ aet: 'DCMQRSCP', archive });
+    peers.push(qr);
+    const cwd = await tempDir('cwd');
+    const outputs: Record<string, string> = {};
+    // Human summary, verbose logs, JSON to a file, audit log in the working directory.
+    const a = await run(['scan', '127.0.0.1', '-p', `${orthanc.port},${qr.port}`, '--called-ae', 'DCMQRSCP', '--json', 'out.json', '-v'], cwd);
+    assert.equal(a.code, 0, a.stderr);
+    outputs['stdout'] = a.stdout;
+    outputs['stderr'] = a.stderr;
+    // JSON to stdout as well.
+    const b = await run(['scan', '127.0.0.1', '-p', `${orthanc.port},${qr.port}`, '--called-ae', 'DCMQRSCP', '--json', '-', '--audit', 'audit2.jsonl'], cwd);
+    assert.equal(b.code, 0, b.stderr);
+    outputs['json stdout'] = b.stdout;
+    outputs['stderr 2'] = b.stderr;
+    const report = JSON.parse(await readFile(path.join(cwd, 'out.json'), 'utf8')) as {
+      endpoints: Array<{ port: number; query: { patients: number; studies: number; phiCategories: string[] } }>;
+    };
+    // The scan really read the records: otherwise "no canary" would prove nothing.
+    for (const e of report.endpoints) {
+      assert.equal(e.query.patients, archive.counts.patients, `patients counted on port ${e.port}`);
+      assert.equal(e.query.studies, archive.counts.studies);
+      assert.ok(e.query.phiCategories.includes('name'));
+    }
+    assert.match(a.stderr, /"event":"associate"/, 'verbose logging was on');
+    // The detector itself must see a planted value where one is.
+    assert.ok(canaryHits(`x ${archive.canaries[0]} y`, archive).length > 0);
+    assert.ok(canaryHits(JSON.stringify({ v: archive.canaryTokens.at(-1) }), archive).length > 0);
+    for (const [where, text] of Object.entries(outputs)) assertNoCanaries(where, text, archive);
+    const files = assertNoCanariesInFiles(cwd, archive);
+    assert.ok(files >= 3, 'out.json and both audit logs were searched');
+  });
+}
