@@ -15,7 +15,14 @@ const bin = fileURLToPath(new URL('../bin/pacsmap.js', import.meta.url));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pacsmap-demo-'));
 const peers: PeerBase[] = [];
 try {
-  const archive = await makeArchive({ patients: 12, studiesPerPatient: 2, seriesPerStudy: 2, instancesPerSeries: 4, seed: 2019, dir });
+  const archive = await makeArchive({
+    patients: 12,
+    studiesPerPatient: 2,
+    seriesPerStudy: 2,
+    instancesPerSeries: 4,
+    seed: 2019,
+    dir,
+  });
   const orthanc = await startOrthanc({ access: 'open', archive });
   peers.push(orthanc);
   const qr = await startDcmqrscp({ aet: 'DCMQRSCP', archive });
@@ -26,9 +33,21 @@ try {
     `Demo archives on 127.0.0.1: Orthanc ${orthanc.port}, dcmqrscp ${qr.port} (AE DCMQRSCP), storescp over TLS ${store.port}\n` +
       `Loaded: ${archive.counts.patients} synthetic patients, ${archive.counts.studies} studies, ${archive.counts.instances} images.\n\n`,
   );
-  const r = spawnSync(process.execPath, [bin, 'scan', '127.0.0.1', '-p', `${orthanc.port},${qr.port},${store.port}`, '--audit', path.join(dir, 'audit.jsonl')], {
-    stdio: 'inherit',
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      bin,
+      'scan',
+      '127.0.0.1',
+      '-p',
+      `${orthanc.port},${qr.port},${store.port}`,
+      '--audit',
+      path.join(dir, 'audit.jsonl'),
+    ],
+    {
+      stdio: 'inherit',
+    },
+  );
   process.exitCode = r.status ?? 1;
 } finally {
   await Promise.all(peers.map((p) => p.stop()));

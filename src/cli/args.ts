@@ -17,7 +17,10 @@ export function parsePort(text: string): number {
 /** `104,11112`, `100-110`, or a mix. */
 export function parsePortList(text: string): number[] {
   const out: number[] = [];
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(\d+)-(\d+)$/.exec(part);
     if (m) {
       const a = parsePort(m[1]!);
@@ -37,7 +40,8 @@ export function parseHostPort(text: string): { host: string; port: number | null
   if (bracket) return { host: bracket[1]!, port: bracket[2] ? parsePort(bracket[2]) : null };
   if (net.isIP(text) === 6) return { host: text, port: null };
   const colon = text.lastIndexOf(':');
-  if (colon > 0 && text.indexOf(':') === colon) return { host: text.slice(0, colon), port: parsePort(text.slice(colon + 1)) };
+  if (colon > 0 && text.indexOf(':') === colon)
+    return { host: text.slice(0, colon), port: parsePort(text.slice(colon + 1)) };
   if (!text || /\s/.test(text)) throw new UsageError(`not a host: ${JSON.stringify(text)}`);
   return { host: text, port: null };
 }

@@ -61,8 +61,13 @@ export async function scanCommand(argv: readonly string[], io: Io, version: stri
   if (positionals.length !== 1) throw new UsageError('scan takes exactly one HOST[:PORT]');
   if (values.tls && values['no-tls']) throw new UsageError('--tls and --no-tls exclude each other');
   const target = parseHostPort(positionals[0]!);
-  if (target.port !== null && values.ports) throw new UsageError('give the port either in HOST:PORT or with -p, not both');
-  const ports = values.ports ? parsePortList(values.ports) : target.port !== null ? [target.port] : [...DEFAULT_DICOM_PORTS];
+  if (target.port !== null && values.ports)
+    throw new UsageError('give the port either in HOST:PORT or with -p, not both');
+  const ports = values.ports
+    ? parsePortList(values.ports)
+    : target.port !== null
+      ? [target.port]
+      : [...DEFAULT_DICOM_PORTS];
   const timeoutMs = parseDuration(values.timeout);
   const tls: TlsMode = values.tls ? 'on' : values['no-tls'] ? 'off' : 'auto';
   const report = await scanHost(

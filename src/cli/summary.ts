@@ -23,7 +23,9 @@ export function formatEndpoint(e: EndpointResult): string {
   }
   const a = e.association;
   if (a.accepted) {
-    lines.push(`  association accepted (called ${a.calledAe}, calling ${a.callingAe}); echo ${e.echo ? 'ok' : 'failed'}`);
+    lines.push(
+      `  association accepted (called ${a.calledAe}, calling ${a.callingAe}); echo ${e.echo ? 'ok' : 'failed'}`,
+    );
   } else if (a.reject) {
     lines.push(
       `  association rejected: ${a.reject.meaning} (result ${a.reject.result}, source ${a.reject.source}, reason ${a.reject.reason})`,

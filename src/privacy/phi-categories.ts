@@ -15,10 +15,16 @@ function loadCategories(): readonly PhiCategoryDef[] {
     version?: unknown;
     categories?: unknown;
   };
-  if (raw.version !== 1 || !Array.isArray(raw.categories)) throw new Error('phi-categories.json: expected version 1 with categories[]');
+  if (raw.version !== 1 || !Array.isArray(raw.categories))
+    throw new Error('phi-categories.json: expected version 1 with categories[]');
   return raw.categories.map((c: unknown, i: number) => {
     const d = c as Partial<PhiCategoryDef>;
-    if (typeof d.id !== 'string' || typeof d.label !== 'string' || !Array.isArray(d.keywords) || d.keywords.length === 0) {
+    if (
+      typeof d.id !== 'string' ||
+      typeof d.label !== 'string' ||
+      !Array.isArray(d.keywords) ||
+      d.keywords.length === 0
+    ) {
       throw new Error(`phi-categories.json: entry ${i} needs id, label and keywords`);
     }
     return { id: d.id, label: d.label, keywords: d.keywords.map(String) };

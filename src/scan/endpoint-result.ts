@@ -32,7 +32,12 @@ export interface EndpointResult {
     readonly accepted: boolean;
     readonly calledAe: string;
     readonly callingAe: string;
-    readonly reject: { readonly result: number; readonly source: number; readonly reason: number; readonly meaning: string } | null;
+    readonly reject: {
+      readonly result: number;
+      readonly source: number;
+      readonly reason: number;
+      readonly meaning: string;
+    } | null;
     readonly abort: { readonly source: number; readonly reason: number } | null;
     readonly acceptor: {
       readonly calledAe: string;
@@ -78,7 +83,11 @@ export function rejectMeaning(source: number, reason: number): string {
     return user[reason] ?? `reserved reason ${reason}`;
   }
   if (source === 2) {
-    return reason === 1 ? 'no reason given (ACSE)' : reason === 2 ? 'protocol version not supported' : `reserved reason ${reason}`;
+    return reason === 1
+      ? 'no reason given (ACSE)'
+      : reason === 2
+        ? 'protocol version not supported'
+        : `reserved reason ${reason}`;
   }
   if (source === 3) {
     return reason === 1 ? 'temporary congestion' : reason === 2 ? 'local limit exceeded' : `reserved reason ${reason}`;

@@ -99,7 +99,12 @@ function buildResult(
     service: spokeDicom ? (ep.tls ? 'dicom-tls' : 'dicom') : null,
     implementation,
     product: product
-      ? { name: product.name, version: product.version, confidence: product.confidence, ambiguousWith: product.ambiguousWith }
+      ? {
+          name: product.name,
+          version: product.version,
+          confidence: product.confidence,
+          ambiguousWith: product.ambiguousWith,
+        }
       : null,
     association: {
       accepted: a?.accepted ?? false,

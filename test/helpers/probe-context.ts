@@ -9,7 +9,9 @@ export interface TestContext extends ProbeContext {
   readonly logLines: string[];
 }
 
-export function testContext(overrides: { timeouts?: Partial<Timeouts>; scope?: Scope; maxQueryMatches?: number; phiSampleSize?: number } = {}): TestContext {
+export function testContext(
+  overrides: { timeouts?: Partial<Timeouts>; scope?: Scope; maxQueryMatches?: number; phiSampleSize?: number } = {},
+): TestContext {
   const auditLines: AuditRecord[] = [];
   const logLines: string[] = [];
   return {

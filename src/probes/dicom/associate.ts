@@ -52,11 +52,18 @@ function failedFacts(identity: DicomIdentity, facts: AssociationFacts | null, sp
     acceptor: null,
     contexts: [],
     tls: facts?.tls ?? null,
-    timings: { connectMs: facts?.connectMs != null ? round(facts.connectMs) : null, acseMs: facts?.acseMs != null ? round(facts.acseMs) : null },
+    timings: {
+      connectMs: facts?.connectMs != null ? round(facts.connectMs) : null,
+      acseMs: facts?.acseMs != null ? round(facts.acseMs) : null,
+    },
   };
 }
 
-export async function probeAssociate(ctx: ProbeContext, ep: Endpoint, identity: DicomIdentity): Promise<AssociateOutcome> {
+export async function probeAssociate(
+  ctx: ProbeContext,
+  ep: Endpoint,
+  identity: DicomIdentity,
+): Promise<AssociateOutcome> {
   let association: Association | null = null;
   const observation = await observe<AssociateFacts>('dicom.associate', async () => {
     assertInScope(ctx, ep.host);
@@ -104,7 +111,10 @@ export async function probeAssociate(ctx: ProbeContext, ep: Endpoint, identity: 
         const rj: AssociateRj = outcome.reject;
         return {
           status: 'success' as Status,
-          facts: { ...failedFacts(identity, outcome.facts, true), reject: { result: rj.result, source: rj.source, reason: rj.reason } },
+          facts: {
+            ...failedFacts(identity, outcome.facts, true),
+            reject: { result: rj.result, source: rj.source, reason: rj.reason },
+          },
         };
       }
       case 'aborted': {
@@ -116,7 +126,11 @@ export async function probeAssociate(ctx: ProbeContext, ep: Endpoint, identity: 
         };
       }
       case 'failed':
-        return { status: outcome.status, detail: outcome.detail, facts: failedFacts(identity, outcome.facts, outcome.spokeDicom) };
+        return {
+          status: outcome.status,
+          detail: outcome.detail,
+          facts: failedFacts(identity, outcome.facts, outcome.spokeDicom),
+        };
     }
   });
   return { observation, association };

@@ -15,15 +15,29 @@ export interface EchoFacts {
   readonly roundTripMs: number | null;
 }
 
-export function probeEcho(ctx: ProbeContext, channel: DimseChannel, answers: readonly ContextAnswer[]): Promise<Observation<EchoFacts>> {
+export function probeEcho(
+  ctx: ProbeContext,
+  channel: DimseChannel,
+  answers: readonly ContextAnswer[],
+): Promise<Observation<EchoFacts>> {
   return observe<EchoFacts>('dicom.echo', async () => {
     const pc = acceptedContext(answers, SopClass.Verification);
-    if (!pc) return { status: 'success', detail: 'verification not accepted', facts: { success: false, dimseStatus: null, negotiated: false, roundTripMs: null } };
+    if (!pc)
+      return {
+        status: 'success',
+        detail: 'verification not accepted',
+        facts: { success: false, dimseStatus: null, negotiated: false, roundTripMs: null },
+      };
     const t0 = performance.now();
     const r = await cEcho(channel, pc.id, ctx.timeouts.dimseMs);
     return {
       status: 'success',
-      facts: { success: r.status === 0, dimseStatus: r.status, negotiated: true, roundTripMs: round(performance.now() - t0) },
+      facts: {
+        success: r.status === 0,
+        dimseStatus: r.status,
+        negotiated: true,
+        roundTripMs: round(performance.now() - t0),
+      },
     };
   });
 }

@@ -19,19 +19,42 @@ export interface PhiFacts {
   readonly dimseStatus: number | null;
 }
 
-export function probePhiCategories(ctx: ProbeContext, channel: DimseChannel, answers: readonly ContextAnswer[]): Promise<Observation<PhiFacts>> {
+export function probePhiCategories(
+  ctx: ProbeContext,
+  channel: DimseChannel,
+  answers: readonly ContextAnswer[],
+): Promise<Observation<PhiFacts>> {
   return observe<PhiFacts>('dicom.phi-categories', async () => {
-    const pc = acceptedContext(answers, SopClass.StudyRootQueryRetrieveFind) ?? acceptedContext(answers, SopClass.PatientRootQueryRetrieveFind);
-    if (!pc) return { status: 'success', detail: 'no query model accepted', facts: { categories: [], sampled: 0, dimseStatus: null } };
-    const sopClassUid = acceptedContext(answers, SopClass.StudyRootQueryRetrieveFind) ? SopClass.StudyRootQueryRetrieveFind : SopClass.PatientRootQueryRetrieveFind;
+    const pc =
+      acceptedContext(answers, SopClass.StudyRootQueryRetrieveFind) ??
+      acceptedContext(answers, SopClass.PatientRootQueryRetrieveFind);
+    if (!pc)
+      return {
+        status: 'success',
+        detail: 'no query model accepted',
+        facts: { categories: [], sampled: 0, dimseStatus: null },
+      };
+    const sopClassUid = acceptedContext(answers, SopClass.StudyRootQueryRetrieveFind)
+      ? SopClass.StudyRootQueryRetrieveFind
+      : SopClass.PatientRootQueryRetrieveFind;
     const identifier: Record<string, string> = { QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '' };
     for (const k of PHI_KEYWORDS) identifier[k] = '';
     const present = new Set<string>();
     const summary = await cFind(
       channel,
-      { contextId: pc.id, sopClassUid, transferSyntax: pc.transferSyntax, identifier, maxMatches: ctx.phiSampleSize, timeoutMs: ctx.timeouts.dimseMs },
+      {
+        contextId: pc.id,
+        sopClassUid,
+        transferSyntax: pc.transferSyntax,
+        identifier,
+        maxMatches: ctx.phiSampleSize,
+        timeoutMs: ctx.timeouts.dimseMs,
+      },
       (ds) => notePhiCategories(ds, present),
     );
-    return { status: 'success', facts: { categories: orderedCategories(present), sampled: summary.matches, dimseStatus: summary.finalStatus } };
+    return {
+      status: 'success',
+      facts: { categories: orderedCategories(present), sampled: summary.matches, dimseStatus: summary.finalStatus },
+    };
   });
 }

@@ -55,7 +55,11 @@ function firstString(v: unknown): string | null {
   return typeof x === 'string' && x.length > 0 ? x : null;
 }
 
-export function probeQueryCount(ctx: ProbeContext, channel: DimseChannel, answers: readonly ContextAnswer[]): Promise<Observation<QueryFacts>> {
+export function probeQueryCount(
+  ctx: ProbeContext,
+  channel: DimseChannel,
+  answers: readonly ContextAnswer[],
+): Promise<Observation<QueryFacts>> {
   return observe<QueryFacts>('dicom.query-count', async () => {
     const studyRoot = acceptedContext(answers, SopClass.StudyRootQueryRetrieveFind);
     const patientRoot = acceptedContext(answers, SopClass.PatientRootQueryRetrieveFind);
@@ -86,7 +90,12 @@ export function probeQueryCount(ctx: ProbeContext, channel: DimseChannel, answer
         contextId: pc.id,
         sopClassUid,
         transferSyntax: pc.transferSyntax,
-        identifier: { QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '', PatientID: '', NumberOfStudyRelatedInstances: '' },
+        identifier: {
+          QueryRetrieveLevel: 'STUDY',
+          StudyInstanceUID: '',
+          PatientID: '',
+          NumberOfStudyRelatedInstances: '',
+        },
         maxMatches: ctx.maxQueryMatches,
         timeoutMs: ctx.timeouts.dimseMs,
       },
@@ -109,7 +118,14 @@ export function probeQueryCount(ctx: ProbeContext, channel: DimseChannel, answer
     let instances: number | null = tally.instancesKnown;
     let estimated = false;
     if (studiesMissingCount > 0) {
-      const followUp = await countInstancesBySeries(ctx, channel, pc.id, pc.transferSyntax, sopClassUid, tally.followUp);
+      const followUp = await countInstancesBySeries(
+        ctx,
+        channel,
+        pc.id,
+        pc.transferSyntax,
+        sopClassUid,
+        tally.followUp,
+      );
       if (followUp === null) instances = null;
       else {
         instances = tally.instancesKnown + followUp.instances;
@@ -161,7 +177,12 @@ async function countInstancesBySeries(
         contextId,
         sopClassUid,
         transferSyntax,
-        identifier: { QueryRetrieveLevel: 'SERIES', StudyInstanceUID: studyUid, SeriesInstanceUID: '', NumberOfSeriesRelatedInstances: '' },
+        identifier: {
+          QueryRetrieveLevel: 'SERIES',
+          StudyInstanceUID: studyUid,
+          SeriesInstanceUID: '',
+          NumberOfSeriesRelatedInstances: '',
+        },
         maxMatches: ctx.maxQueryMatches,
         timeoutMs: ctx.timeouts.dimseMs,
       },
@@ -182,7 +203,12 @@ async function countInstancesBySeries(
           contextId,
           sopClassUid,
           transferSyntax,
-          identifier: { QueryRetrieveLevel: 'IMAGE', StudyInstanceUID: studyUid, SeriesInstanceUID: seriesUid, SOPInstanceUID: '' },
+          identifier: {
+            QueryRetrieveLevel: 'IMAGE',
+            StudyInstanceUID: studyUid,
+            SeriesInstanceUID: seriesUid,
+            SOPInstanceUID: '',
+          },
           maxMatches: ctx.maxQueryMatches,
           timeoutMs: ctx.timeouts.dimseMs,
         },

@@ -15,7 +15,14 @@ export async function observe<F>(
   const t0 = performance.now();
   try {
     const r = await body();
-    return { probe, status: r.status, startedAt, durationMs: round(performance.now() - t0), detail: r.detail ?? null, facts: r.facts };
+    return {
+      probe,
+      status: r.status,
+      startedAt,
+      durationMs: round(performance.now() - t0),
+      detail: r.detail ?? null,
+      facts: r.facts,
+    };
   } catch (err) {
     const detail = err instanceof OutOfScopeError ? err.message : describeError(err);
     return { probe, status: statusOf(err), startedAt, durationMs: round(performance.now() - t0), detail, facts: null };

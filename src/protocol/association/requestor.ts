@@ -286,7 +286,13 @@ export class Association {
   /** Set when the peer aborted; the abort's source and reason are facts worth reporting. */
   peerAbort: Abort | null = null;
 
-  constructor(transport: Transport, ac: AssociateAc, timeouts: AssociationTimeouts, deadlineAt: number, acseMs: number) {
+  constructor(
+    transport: Transport,
+    ac: AssociateAc,
+    timeouts: AssociationTimeouts,
+    deadlineAt: number,
+    acseMs: number,
+  ) {
     this.transport = transport;
     this.ac = ac;
     this.timeouts = timeouts;

@@ -259,7 +259,9 @@ function openSocket(opts: TransportOptions): Promise<net.Socket> {
       tcpUp = true;
       if (!opts.tls) done(null);
     });
-    socket.once('close', () => done(new ProtocolError(tcpUp ? 'connection-closed' : 'connection-refused', 'closed while connecting')));
+    socket.once('close', () =>
+      done(new ProtocolError(tcpUp ? 'connection-closed' : 'connection-refused', 'closed while connecting')),
+    );
     if (opts.tls) socket.once('secureConnect', () => done(null));
   });
 }

@@ -18,7 +18,10 @@ export async function cEcho(channel: DimseChannel, contextId: number, timeoutMs?
   });
   const rsp = await channel.receive({ timeoutMs });
   if (rsp.command.commandField !== CommandField.CEchoRsp) {
-    throw new ProtocolError('protocol-error', `expected C-ECHO-RSP, got command 0x${(rsp.command.commandField ?? 0).toString(16)}`);
+    throw new ProtocolError(
+      'protocol-error',
+      `expected C-ECHO-RSP, got command 0x${(rsp.command.commandField ?? 0).toString(16)}`,
+    );
   }
   return { status: rsp.command.status ?? -1 };
 }

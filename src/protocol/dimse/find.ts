@@ -64,7 +64,10 @@ export async function cFind(
     const cmd = rsp.command;
     if (cmd.commandField !== CommandField.CFindRsp) {
       channel.association.abort();
-      throw new ProtocolError('protocol-error', `expected C-FIND-RSP, got command 0x${(cmd.commandField ?? 0).toString(16)}`);
+      throw new ProtocolError(
+        'protocol-error',
+        `expected C-FIND-RSP, got command 0x${(cmd.commandField ?? 0).toString(16)}`,
+      );
     }
     if (cmd.messageIdBeingRespondedTo !== undefined && cmd.messageIdBeingRespondedTo !== messageId) {
       channel.association.abort();

@@ -183,15 +183,7 @@ export interface UnknownPdu {
   readonly body: Uint8Array;
 }
 
-export type Pdu =
-  | AssociateRq
-  | AssociateAc
-  | AssociateRj
-  | PDataTf
-  | ReleaseRq
-  | ReleaseRp
-  | Abort
-  | UnknownPdu;
+export type Pdu = AssociateRq | AssociateAc | AssociateRj | PDataTf | ReleaseRq | ReleaseRp | Abort | UnknownPdu;
 
 /**
  * The result of reading one PDU from the front of a buffer. The reader never throws.

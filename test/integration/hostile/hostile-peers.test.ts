@@ -47,7 +47,11 @@ const rejections: Array<[number, number, number, string]> = [
 
 for (const [result, source, reason, meaning] of rejections) {
   test(`A-ASSOCIATE-RJ result ${result} source ${source} reason ${reason} is reported exactly, socket dropped at once`, async () => {
-    const p = await parrot([{ do: 'read-pdu' }, { do: 'send', bytes: b.associateRj(result, source, reason) }, { do: 'wait', ms: 2_000 }]);
+    const p = await parrot([
+      { do: 'read-pdu' },
+      { do: 'send', bytes: b.associateRj(result, source, reason) },
+      { do: 'wait', ms: 2_000 },
+    ]);
     const { result: r } = await scan(p);
     assert.equal(r.status, 'success');
     assert.equal(r.service, 'dicom');
@@ -57,7 +61,10 @@ for (const [result, source, reason, meaning] of rejections) {
     await p.settled();
     const s = p.sessions[0]!;
     assert.equal(s.endedBy, 'peer', 'we closed first, not the parrot');
-    assert.ok(s.peerEndedAt! - s.lastSentAt! < 200, `closed ${Math.round(s.peerEndedAt! - s.lastSentAt!)} ms after the RJ`);
+    assert.ok(
+      s.peerEndedAt! - s.lastSentAt! < 200,
+      `closed ${Math.round(s.peerEndedAt! - s.lastSentAt!)} ms after the RJ`,
+    );
   });
 }
 
@@ -117,7 +124,12 @@ test('an HTTP server on a DICOM port is a protocol error, not DICOM', async () =
 
 for (const mode of ['short', 'long'] as const) {
   test(`an A-ASSOCIATE-AC with a ${mode} length field is a protocol error`, async () => {
-    const p = await parrot([{ do: 'read-pdu' }, { do: 'send', bytes: b.acWithWrongLength(mode) }, { do: 'wait', ms: 600 }, { do: 'close' }]);
+    const p = await parrot([
+      { do: 'read-pdu' },
+      { do: 'send', bytes: b.acWithWrongLength(mode) },
+      { do: 'wait', ms: 600 },
+      { do: 'close' },
+    ]);
     const { result: r, elapsed } = await scan(p);
     assert.ok(['protocol-error', 'io-timeout'].includes(r.status), r.status);
     assert.equal(r.association.accepted, false);
@@ -127,7 +139,12 @@ for (const mode of ['short', 'long'] as const) {
 
 test('a PDU claiming 4 GiB is refused from its header, without buffering', async () => {
   const before = process.memoryUsage().rss;
-  const p = await parrot([{ do: 'read-pdu' }, { do: 'send', bytes: b.pduClaiming4GiB() }, { do: 'send', bytes: b.garbage(1 << 20, 7) }, { do: 'wait', ms: 500 }]);
+  const p = await parrot([
+    { do: 'read-pdu' },
+    { do: 'send', bytes: b.pduClaiming4GiB() },
+    { do: 'send', bytes: b.garbage(1 << 20, 7) },
+    { do: 'wait', ms: 500 },
+  ]);
   const { result: r, elapsed } = await scan(p);
   assert.equal(r.status, 'protocol-error');
   assert.match(r.observations[0]!.detail ?? '', /over the \d+ byte limit/);
@@ -143,7 +160,11 @@ test('garbage bytes are a protocol error', async () => {
 });
 
 test('close right after the AC: connection-closed, association seen as accepted', async () => {
-  const p = await parrot([{ do: 'read-pdu' }, { do: 'send', bytes: (c) => b.acceptingAc(c.pdus[0]!) }, { do: 'close' }]);
+  const p = await parrot([
+    { do: 'read-pdu' },
+    { do: 'send', bytes: (c) => b.acceptingAc(c.pdus[0]!) },
+    { do: 'close' },
+  ]);
   const { result: r } = await scan(p);
   assert.equal(r.association.accepted, true);
   assert.equal(r.status, 'connection-closed');
@@ -195,7 +216,10 @@ test('a parrot that completes a real echo: associable, echo true, release handsh
         b.acceptingAc(c.pdus[0]!, {
           implClassUid: '1.2.3.4',
           implVersionName: null,
-          decide: (pc) => (pc.abstractSyntax === b.VERIFICATION_SOP_CLASS ? b.PcResult.Acceptance : b.PcResult.AbstractSyntaxNotSupported),
+          decide: (pc) =>
+            pc.abstractSyntax === b.VERIFICATION_SOP_CLASS
+              ? b.PcResult.Acceptance
+              : b.PcResult.AbstractSyntaxNotSupported,
         }),
     },
     { do: 'read-pdu' },

@@ -45,8 +45,23 @@ let latin1: SyntheticArchive;
 let utf8: SyntheticArchive;
 
 before(async () => {
-  latin1 = await makeArchive({ patients: 4, studiesPerPatient: 2, seriesPerStudy: 1, instancesPerSeries: 2, seed: 101, dir: await tempDir('arch1') });
-  utf8 = await makeArchive({ patients: 3, studiesPerPatient: 1, seriesPerStudy: 2, instancesPerSeries: 1, seed: 202, dir: await tempDir('arch2'), charset: 'ISO_IR 192' });
+  latin1 = await makeArchive({
+    patients: 4,
+    studiesPerPatient: 2,
+    seriesPerStudy: 1,
+    instancesPerSeries: 2,
+    seed: 101,
+    dir: await tempDir('arch1'),
+  });
+  utf8 = await makeArchive({
+    patients: 3,
+    studiesPerPatient: 1,
+    seriesPerStudy: 2,
+    instancesPerSeries: 1,
+    seed: 202,
+    dir: await tempDir('arch2'),
+    charset: 'ISO_IR 192',
+  });
 });
 
 for (const charset of ['ISO_IR 100', 'ISO_IR 192'] as const) {
@@ -59,18 +74,63 @@ for (const charset of ['ISO_IR 100', 'ISO_IR 192'] as const) {
     const cwd = await tempDir('cwd');
     const outputs: Record<string, string> = {};
     // Human summary, verbose logs, JSON to a file, audit log in the working directory.
-    const a = await run(['scan', '127.0.0.1', '-p', `${orthanc.port},${qr.port}`, '--called-ae', 'DCMQRSCP', '--json', 'out.json', '-v'], cwd);
+    const a = await run(
+      ['scan', '127.0.0.1', '-p', `${orthanc.port},${qr.port}`, '--called-ae', 'DCMQRSCP', '--json', 'out.json', '-v'],
+      cwd,
+    );
     assert.equal(a.code, 0, a.stderr);
     outputs['stdout'] = a.stdout;
     outputs['stderr'] = a.stderr;
     // JSON to stdout as well.
-    const b = await run(['scan', '127.0.0.1', '-p', `${orthanc.port},${qr.port}`, '--called-ae', 'DCMQRSCP', '--json', '-', '--audit', 'audit2.jsonl'], cwd);
+    const b = await run(
+      [
+        'scan',
+        '127.0.0.1',
+        '-p',
+        `${orthanc.port},${qr.port}`,
+        '--called-ae',
+        'DCMQRSCP',
+        '--json',
+        '-',
+        '--audit',
+        'audit2.jsonl',
+      ],
+      cwd,
+    );
     assert.equal(b.code, 0, b.stderr);
     outputs['json stdout'] = b.stdout;
     outputs['stderr 2'] = b.stderr;
     const report = JSON.parse(await readFile(path.join(cwd, 'out.json'), 'utf8')) as {
       endpoints: Array<{ port: number; query: { patients: number; studies: number; phiCategories: string[] } }>;
     };
+    // The JSON contract (docs/scan-json.md).
+    const raw = JSON.parse(await readFile(path.join(cwd, 'out.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(raw).sort(), ['endpoints', 'scan']);
+    for (const e of raw['endpoints'] as Array<Record<string, unknown>>) {
+      for (const k of [
+        'host',
+        'port',
+        'status',
+        'service',
+        'implementation',
+        'product',
+        'association',
+        'echo',
+        'query',
+        'services',
+        'exposure',
+      ]) {
+        assert.ok(k in e, `endpoint field ${k}`);
+      }
+      assert.deepEqual(Object.keys(e['implementation'] as object).sort(), ['classUid', 'versionName']);
+      for (const k of ['accepted', 'calledAe', 'callingAe', 'reject'])
+        assert.ok(k in (e['association'] as object), `association.${k}`);
+      for (const k of ['allowed', 'patients', 'studies', 'instances', 'phiCategories'])
+        assert.ok(k in (e['query'] as object), `query.${k}`);
+      for (const k of ['find', 'move', 'get', 'store'])
+        assert.equal(typeof (e['services'] as Record<string, unknown>)[k], 'boolean');
+      assert.equal(e['exposure'], 'retrievable');
+    }
     // The scan really read the records: otherwise "no canary" would prove nothing.
     for (const e of report.endpoints) {
       assert.equal(e.query.patients, archive.counts.patients, `patients counted on port ${e.port}`);

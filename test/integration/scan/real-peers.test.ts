@@ -19,7 +19,14 @@ let dir: string;
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'pacsmap-scan-'));
-  archive = await makeArchive({ patients: 3, studiesPerPatient: 2, seriesPerStudy: 2, instancesPerSeries: 3, seed: 7, dir });
+  archive = await makeArchive({
+    patients: 3,
+    studiesPerPatient: 2,
+    seriesPerStudy: 2,
+    instancesPerSeries: 3,
+    seed: 7,
+    dir,
+  });
 });
 
 after(async () => {
@@ -52,7 +59,16 @@ test('Orthanc open to any AE: retrievable, with exact patient, study and instanc
   assert.equal(r.query.instances, archive.counts.instances);
   assert.equal(r.query.instancesEstimated, false);
   assert.equal(r.query.capped, false);
-  for (const c of ['patient-id', 'name', 'birth-date', 'sex', 'exam-date', 'description', 'referring-physician', 'accession-number']) {
+  for (const c of [
+    'patient-id',
+    'name',
+    'birth-date',
+    'sex',
+    'exam-date',
+    'description',
+    'referring-physician',
+    'accession-number',
+  ]) {
     assert.ok(r.query.phiCategories.includes(c), `category ${c} seen (got ${r.query.phiCategories.join(',')})`);
   }
   assert.deepEqual(
@@ -95,7 +111,12 @@ test('Orthanc checking the called AE: rejected, reason 7 (called AE not recognis
   const { result: r } = await scan(orthanc.port, 'ANY-SCP');
   assert.equal(r.status, 'success');
   assert.equal(r.service, 'dicom');
-  assert.deepEqual(r.association.reject, { result: 1, source: 1, reason: 7, meaning: 'called AE title not recognized' });
+  assert.deepEqual(r.association.reject, {
+    result: 1,
+    source: 1,
+    reason: 7,
+    meaning: 'called AE title not recognized',
+  });
   assert.equal(r.exposure, 'identified');
   const ok = await scan(orthanc.port, 'ORTHANC');
   assert.equal(ok.result.association.accepted, true, 'the right called AE is accepted');
@@ -106,7 +127,12 @@ test('Orthanc with a restricted modality list: rejected, reason 3 (calling AE no
     startOrthanc({ access: 'known-only', checkCalledAet: true, modalities: { ris: { aet: 'KNOWNRIS' } } }),
   );
   const { result: r } = await scan(orthanc.port, 'ORTHANC');
-  assert.deepEqual(r.association.reject, { result: 1, source: 1, reason: 3, meaning: 'calling AE title not recognized' });
+  assert.deepEqual(r.association.reject, {
+    result: 1,
+    source: 1,
+    reason: 3,
+    meaning: 'calling AE title not recognized',
+  });
   assert.equal(r.exposure, 'identified');
 });
 

@@ -2,11 +2,11 @@
  * The parrot's hand-written bytes against real DICOM clients: if dcmjs-dimse and DCMTK's echoscu
  * both complete a C-ECHO against a scripted parrot, the AC, the C-ECHO-RSP and the release are
  * well-formed enough for real peers. The requests they send are then run through the fingerprint
- * knowledge, which must recognise them. Loopback only; echoscu tests skip where DCMTK is absent.
+ * knowledge, which must recognise them. Loopback only; echoscu tests need DCMTK, which .ci/run installs.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import dimse from 'dcmjs-dimse';
 import { startParrot, type ParrotStep } from '../../fixtures/parrot/parrot.ts';
 import {
@@ -90,9 +90,6 @@ test('dcmjs-dimse sees a refused context as a failed echo, not a success', async
   const r = await dimseEcho(parrot.port);
   assert.notEqual(r.status, 0);
 });
-
-const echoscu = spawnSync('echoscu', ['--version'], { encoding: 'utf8' });
-const noEchoscu = echoscu.error ? 'DCMTK echoscu not installed' : false;
 
 function runEchoscu(port: number): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {

@@ -14,7 +14,10 @@ test('distinct counting keeps no identifier', () => {
 
 test('personal-data categories are booleans of presence', () => {
   const present = new Set<string>();
-  notePhiCategories({ PatientName: [{ Alphabetic: 'CANARY^ZQX' }], PatientBirthDate: '', PatientSex: 'F', StudyDate: '20240101' }, present);
+  notePhiCategories(
+    { PatientName: [{ Alphabetic: 'CANARY^ZQX' }], PatientBirthDate: '', PatientSex: 'F', StudyDate: '20240101' },
+    present,
+  );
   assert.deepEqual(orderedCategories(present), ['name', 'sex', 'exam-date']);
   notePhiCategories({ PatientName: '^^^^', AccessionNumber: 'A1', InstitutionName: ['X'] }, present);
   assert.deepEqual(orderedCategories(present), ['name', 'sex', 'exam-date', 'accession-number', 'institution']);

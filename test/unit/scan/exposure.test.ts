@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { exposureLevels, worstExposure, type ExposureEvidence } from '../../../src/scan/exposure.ts';
 import { rejectMeaning } from '../../../src/scan/endpoint-result.ts';
 
-const none: ExposureEvidence = { spokeDicom: false, associationAccepted: false, queryAllowed: false, storeOffered: false, getOffered: false };
+const none: ExposureEvidence = {
+  spokeDicom: false,
+  associationAccepted: false,
+  queryAllowed: false,
+  storeOffered: false,
+  getOffered: false,
+};
 
 test('no DICOM answer is no exposure', () => {
   assert.deepEqual(exposureLevels(none), []);
@@ -19,7 +25,12 @@ test('a rejected association is identified only', () => {
 test('storage offered to a stranger is writable, below queryable', () => {
   const l = exposureLevels({ ...none, spokeDicom: true, associationAccepted: true, storeOffered: true });
   assert.deepEqual(l, ['writable', 'associable', 'identified']);
-  assert.equal(worstExposure(exposureLevels({ ...none, spokeDicom: true, associationAccepted: true, storeOffered: true, queryAllowed: true })), 'queryable');
+  assert.equal(
+    worstExposure(
+      exposureLevels({ ...none, spokeDicom: true, associationAccepted: true, storeOffered: true, queryAllowed: true }),
+    ),
+    'queryable',
+  );
 });
 
 test('C-GET with an answered query is retrievable; C-GET alone is not', () => {
