@@ -1,0 +1,206 @@
+/**
+ * The store's repository interface: what the scan engine, reports and the dashboard read and
+ * write, independent of the database behind it (node:sqlite today, PostgreSQL in issue 6).
+ *
+ * Every method is async so that a networked implementation fits without changing callers.
+ * The store knows nothing of DICOM: statuses, services, exposure levels and probe ids are
+ * opaque strings here, and results, facts and evidence are JSON documents produced upstream
+ * (docs/scan-json.md), which by construction hold no patient values. No column is meant for one.
+ *
+ * Idempotence: every result row has a natural key (scan, host, port[, probe | finding]) and is
+ * written as an upsert, so a retried shard or a resumed target never counts twice.
+ */
+
+export const SCAN_STATUSES = ['running', 'finished', 'interrupted'] as const;
+export type ScanStatus = (typeof SCAN_STATUSES)[number];
+
+export const TARGET_STATES = ['pending', 'done'] as const;
+export type TargetState = (typeof TARGET_STATES)[number];
+
+/** Live counts, computed from the rows (never a counter that a retry could inflate). */
+export interface ScanCounts {
+  readonly targets: number;
+  readonly targetsDone: number;
+  readonly endpoints: number;
+  readonly findings: number;
+}
+
+export interface ScanRecord {
+  readonly id: string;
+  /** ISO 8601 times. */
+  readonly createdAt: string;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  readonly status: ScanStatus;
+  /** Human description of the authorised scope (e.g. the targets and registry it came from). */
+  readonly scope: string;
+  /** The scan's settings as a JSON document (ports, timeouts, AE titles, tool version…). */
+  readonly settings: unknown;
+  readonly counts: ScanCounts;
+}
+
+export interface NewScan {
+  /** Defaults to a random UUID. */
+  readonly id?: string;
+  /** Defaults to now. */
+  readonly createdAt?: string;
+  readonly startedAt?: string | null;
+  /** Defaults to `running`. */
+  readonly status?: ScanStatus;
+  readonly scope: string;
+  readonly settings: unknown;
+}
+
+export interface ScanPatch {
+  readonly status?: ScanStatus;
+  readonly startedAt?: string | null;
+  readonly finishedAt?: string | null;
+}
+
+export interface FacilityRecord {
+  /** The registry's own id for the facility. */
+  readonly id: string;
+  readonly name: string;
+  readonly region: string | null;
+  readonly country: string | null;
+  /** Security contact of the facility (not a patient's). */
+  readonly contactEmail: string | null;
+  /** Address ranges and host names the facility owns, as in the registry. */
+  readonly ranges: readonly string[];
+  readonly latitude: number | null;
+  readonly longitude: number | null;
+}
+
+/** One unit of work: a host and port of a scan. */
+export interface TargetRef {
+  readonly scanId: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A pending target as returned for resuming, in the order it was first added. */
+export interface PendingTarget {
+  readonly host: string;
+  readonly port: number;
+  /** Insertion order within the scan (keeps a randomised scan order across a resume). */
+  readonly seq: number;
+}
+
+export interface EndpointRecord {
+  readonly scanId: string;
+  readonly host: string;
+  readonly port: number;
+  /** How it answered, e.g. `plaintext` / `tls` (opaque to the store). */
+  readonly transport: string;
+  readonly status: string;
+  readonly service: string | null;
+  /** Worst exposure level, or `none` (opaque to the store). */
+  readonly exposure: string;
+  readonly facilityId: string | null;
+  /** The endpoint result JSON document (docs/scan-json.md `endpoints[]`). */
+  readonly result: unknown;
+}
+
+export interface ObservationRecord {
+  readonly scanId: string;
+  readonly host: string;
+  readonly port: number;
+  readonly probe: string;
+  readonly status: string;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  /** Our own words on a failure; never peer data. */
+  readonly detail: string | null;
+  readonly facts: unknown;
+}
+
+export interface FindingRecord {
+  readonly scanId: string;
+  readonly host: string;
+  readonly port: number;
+  readonly findingId: string;
+  readonly severity: string;
+  /** JSON evidence (e.g. which observations support the finding). */
+  readonly evidence: unknown;
+}
+
+/**
+ * Writes applied in ONE transaction, in this order: targets (insert-or-ignore as pending),
+ * endpoints, observations, findings (upserts), targetsDone. A target marked done in a batch is
+ * therefore never committed without the results written before it.
+ */
+export interface WriteBatch {
+  readonly targets?: readonly TargetRef[];
+  readonly endpoints?: readonly EndpointRecord[];
+  readonly observations?: readonly ObservationRecord[];
+  readonly findings?: readonly FindingRecord[];
+  readonly targetsDone?: readonly TargetRef[];
+}
+
+export interface PageOptions {
+  /** Rows fetched per round trip (default 1000). Only one page is held in memory. */
+  readonly pageSize?: number;
+}
+
+export interface EndpointQuery extends PageOptions {
+  readonly exposure?: string;
+  readonly facilityId?: string;
+}
+
+export interface EndpointKeyQuery extends PageOptions {
+  readonly host?: string;
+  readonly port?: number;
+}
+
+export interface TargetCounts {
+  readonly pending: number;
+  readonly done: number;
+}
+
+export interface Repository {
+  // Scans
+  createScan(scan: NewScan): Promise<ScanRecord>;
+  updateScan(id: string, patch: ScanPatch): Promise<void>;
+  getScan(id: string): Promise<ScanRecord | null>;
+  /** Newest first. */
+  listScans(): Promise<ScanRecord[]>;
+
+  // Facilities (shared by scans; upserted from a registry)
+  upsertFacilities(facilities: readonly FacilityRecord[]): Promise<void>;
+  getFacility(id: string): Promise<FacilityRecord | null>;
+  listFacilities(): Promise<FacilityRecord[]>;
+
+  // Targets (work items, for resume)
+  /** Inserts as pending, ignoring ones already known; batched in transactions. Returns how many were new. */
+  addTargets(
+    scanId: string,
+    targets: Iterable<{ host: string; port: number }> | AsyncIterable<{ host: string; port: number }>,
+  ): Promise<number>;
+  markTargetsDone(targets: readonly TargetRef[]): Promise<void>;
+  /** Targets not yet done, in insertion order, paged. */
+  pendingTargets(scanId: string, options?: PageOptions): AsyncIterable<PendingTarget>;
+  targetCounts(scanId: string): Promise<TargetCounts>;
+
+  // Results
+  /** Applies a batch atomically (one transaction); idempotent. */
+  writeBatch(batch: WriteBatch): Promise<void>;
+  getEndpoint(scanId: string, host: string, port: number): Promise<EndpointRecord | null>;
+  /** Endpoints of a scan ordered by (host, port), paged. */
+  endpoints(scanId: string, query?: EndpointQuery): AsyncIterable<EndpointRecord>;
+  /** Observations ordered by (host, port, probe), paged; optionally of one host or endpoint. */
+  observations(scanId: string, query?: EndpointKeyQuery): AsyncIterable<ObservationRecord>;
+  /** Findings ordered by (host, port, findingId), paged; optionally of one host or endpoint. */
+  findings(scanId: string, query?: EndpointKeyQuery): AsyncIterable<FindingRecord>;
+  /** Number of endpoints per exposure value. */
+  countsByExposure(scanId: string): Promise<Record<string, number>>;
+
+  close(): Promise<void>;
+}
+
+/** A store error with a message meant for the user (bad URL, schema newer than this tool…). */
+export class StoreError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreError';
+  }
+}
