@@ -58,7 +58,7 @@ async function measure(
 }
 
 try {
-  const rows = [];
+  const rows: Array<{ name: string; cpuUs: number; wallMs: number }> = [];
   // Alternate to spread any drift of the machine over both.
   for (let round = 0; round < 2; round++) {
     rows.push(await measure('pacsmap', pacsmapEcho));
