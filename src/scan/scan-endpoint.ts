@@ -22,30 +22,10 @@ export interface EndpointScan {
 }
 
 export async function scanEndpoint(ctx: ProbeContext, ep: Endpoint, identity: DicomIdentity): Promise<EndpointScan> {
-  const { observation: assoc, association } = await probeAssociate(ctx, ep, identity);
-  const observations: Observation<unknown>[] = [assoc];
-  let echo: Observation<EchoFacts> | null = null;
-  let query: Observation<QueryFacts> | null = null;
-  let phi: Observation<PhiFacts> | null = null;
-  const answers = assoc.facts?.contexts ?? [];
-  if (association) {
-    const channel = new DimseChannel(association);
-    try {
-      echo = await probeEcho(ctx, channel, answers);
-      observations.push(echo);
-      if (association.isOpen) {
-        query = await probeQueryCount(ctx, channel, answers);
-        observations.push(query);
-      }
-      if (association.isOpen && query?.facts?.allowed) {
-        phi = await probePhiCategories(ctx, channel, answers);
-        observations.push(phi);
-      }
-    } finally {
-      await association.release();
-    }
-  }
-  for (const o of observations) {
+  const observations: Observation<unknown>[] = [];
+  // Each probe is audited as soon as it ends, so a killed scan still leaves a complete trail.
+  const note = <T extends Observation<unknown>>(o: T): T => {
+    observations.push(o);
     ctx.audit.record({
       time: o.startedAt,
       scanId: safe(ctx.scanId),
@@ -57,6 +37,23 @@ export async function scanEndpoint(ctx: ProbeContext, ep: Endpoint, identity: Di
       callingAe: safe(identity.callingAe),
       calledAe: safe(identity.calledAe),
     });
+    return o;
+  };
+  const { observation, association } = await probeAssociate(ctx, ep, identity);
+  const assoc = note(observation);
+  let echo: Observation<EchoFacts> | null = null;
+  let query: Observation<QueryFacts> | null = null;
+  let phi: Observation<PhiFacts> | null = null;
+  const answers = assoc.facts?.contexts ?? [];
+  if (association) {
+    const channel = new DimseChannel(association);
+    try {
+      echo = note(await probeEcho(ctx, channel, answers));
+      if (association.isOpen) query = note(await probeQueryCount(ctx, channel, answers));
+      if (association.isOpen && query?.facts?.allowed) phi = note(await probePhiCategories(ctx, channel, answers));
+    } finally {
+      await association.release();
+    }
   }
   return { result: buildResult(ep, identity, assoc, echo, query, phi, observations), associate: assoc };
 }
