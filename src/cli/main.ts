@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from './args.ts';
 import { processIo, type Io } from './io.ts';
 import { SCAN_USAGE, scanCommand } from './scan-command.ts';
+import { LAB_USAGE, labCommand } from './lab-command.ts';
 
 const USAGE = `Usage: pacsmap COMMAND [options]
 
@@ -10,6 +11,7 @@ Exposure risk mapping for picture archives (PACS): what can a stranger do with t
 
 Commands:
   scan HOST[:PORT]   scan one host's DICOM ports (pacsmap scan --help)
+  lab up|down|status a simulated fleet of PACS endpoints on loopback, with its ground truth (pacsmap lab --help)
   version            print the version
   help               this text
 `;
@@ -25,6 +27,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     switch (command) {
       case 'scan':
         return await scanCommand(rest, io, version());
+      case 'lab':
+        return await labCommand(rest, io);
       case 'version':
       case '--version':
         io.out(`pacsmap ${version()}\n`);
@@ -40,7 +44,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     }
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`pacsmap: ${(err as Error).message}\n\n${command === 'scan' ? SCAN_USAGE : USAGE}`);
+      io.err(
+        `pacsmap: ${(err as Error).message}\n\n${command === 'scan' ? SCAN_USAGE : command === 'lab' ? LAB_USAGE : USAGE}`,
+      );
       return 64;
     }
     // Our own errors never carry peer data; still, print only the name and message of what we threw.

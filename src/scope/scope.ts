@@ -1,58 +1,143 @@
 /**
  * Scope: what may be contacted. Every connection attempt asks `allows(address)` first.
- * Built on node's BlockList, so IPv4/IPv6 addresses, ranges and subnets are matched by the runtime.
+ *
+ * Two independent matchers must both say yes: node's BlockList (the runtime's own matcher) and
+ * our interval sets (which also give the set algebra the target generator needs: intersecting a
+ * /8 with the scope, listing what lies outside as CIDRs). Entries carry a label (for a facility
+ * registry: which facility, which hostname), so `explain(address)` can say why an address is,
+ * or is not, in scope.
+ *
+ * Specs are those of src/targets/spec.ts minus hostnames: addresses, CIDRs, ranges, octet
+ * patterns. Hostnames are resolved before they reach a scope and are never trusted by name.
+ * IPv4-mapped IPv6 is checked as the IPv4 address it reaches; the unspecified addresses
+ * (0.0.0.0, ::) are never allowed, since connecting to them reaches this machine.
  */
 import net from 'node:net';
+import { type Family, formatAddress, parseAddress } from '../targets/address.ts';
+import { IntervalSet, type Interval } from '../targets/intervals.ts';
+import { parseTargetSpec, type AddressSpec } from '../targets/spec.ts';
+
+export interface ScopeEntry {
+  readonly kind: 'allow' | 'exclude';
+  readonly spec: string;
+  readonly label: string;
+  readonly v4: readonly Interval[];
+  readonly v6: readonly Interval[];
+}
+
+export interface ScopeDecision {
+  /** Canonical form of the address, or null when it is not an IP address. */
+  readonly address: string | null;
+  readonly allowed: boolean;
+  /** Labels of the allow entries that contain the address. */
+  readonly allowedBy: readonly string[];
+  /** Labels of the exclusions that contain the address. */
+  readonly excludedBy: readonly string[];
+  /** One line for a log or a report. */
+  readonly reason: string;
+}
 
 export class Scope {
-  private readonly allowed = new net.BlockList();
-  private readonly excluded = new net.BlockList();
-  private readonly description: string[] = [];
+  private readonly allowedList = new net.BlockList();
+  private readonly excludedList = new net.BlockList();
+  private readonly entryList: ScopeEntry[] = [];
+  private cache: { v4: IntervalSet; v6: IntervalSet } | null = null;
 
-  /** Allows one address, a CIDR subnet (`10.0.0.0/8`, `2001:db8::/32`) or a range (`a-b`, full addresses). */
-  allow(spec: string): this {
-    addSpec(this.allowed, spec);
-    this.description.push(`+${spec}`);
+  /** Allows one address, a CIDR subnet (`10.0.0.0/8`, `2001:db8::/32`), a range (`a-b`, `a.b.c.d-e`) or an octet pattern. */
+  allow(spec: string, label: string = spec): this {
+    this.add('allow', spec, label);
     return this;
   }
 
-  exclude(spec: string): this {
-    addSpec(this.excluded, spec);
-    this.description.push(`-${spec}`);
+  /** Excludes the same forms; an exclusion wins over any allow. */
+  exclude(spec: string, label: string = spec): this {
+    this.add('exclude', spec, label);
     return this;
   }
 
   allows(address: string): boolean {
-    const family = net.isIP(address);
-    if (family === 0) return false; // hostnames are resolved before the check, never trusted by name
-    const type = family === 4 ? 'ipv4' : 'ipv6';
-    return this.allowed.check(address, type) && !this.excluded.check(address, type);
+    const p = parseAddress(address);
+    if (!p || p.value === 0n) return false; // not an address (hostnames are resolved first), or unspecified
+    const text = formatAddress(p.family, p.value);
+    const type = p.family === 4 ? 'ipv4' : 'ipv6';
+    const byList = this.allowedList.check(text, type) && !this.excludedList.check(text, type);
+    const byIntervals = this.effective(p.family).has(p.value);
+    return byList && byIntervals;
+  }
+
+  explain(address: string): ScopeDecision {
+    const p = parseAddress(address);
+    if (!p) {
+      return {
+        address: null,
+        allowed: false,
+        allowedBy: [],
+        excludedBy: [],
+        reason: `${JSON.stringify(address)} is not an IP address`,
+      };
+    }
+    const text = formatAddress(p.family, p.value);
+    const containing = (kind: ScopeEntry['kind']) =>
+      this.entryList
+        .filter(
+          (e) => e.kind === kind && (p.family === 4 ? e.v4 : e.v6).some(([lo, hi]) => lo <= p.value && p.value <= hi),
+        )
+        .map((e) => e.label);
+    const allowedBy = containing('allow');
+    const excludedBy = containing('exclude');
+    const allowed = this.allows(text);
+    let reason: string;
+    if (p.value === 0n) reason = `${text} is the unspecified address (it reaches this machine): never in scope`;
+    else if (excludedBy.length > 0) reason = `${text} is excluded by ${excludedBy.join(', ')}`;
+    else if (allowedBy.length === 0) reason = `${text} is in no allowed range`;
+    else reason = `${text} is allowed by ${allowedBy.join(', ')}`;
+    return { address: text, allowed, allowedBy, excludedBy, reason };
+  }
+
+  /** What may be contacted in one family: allowed minus excluded. */
+  effective(family: Family): IntervalSet {
+    if (!this.cache) {
+      const set = (kind: ScopeEntry['kind'], f: Family) =>
+        IntervalSet.from(this.entryList.filter((e) => e.kind === kind).flatMap((e) => (f === 4 ? e.v4 : e.v6)));
+      this.cache = {
+        v4: set('allow', 4)
+          .subtract(set('exclude', 4))
+          .subtract(IntervalSet.from([[0n, 0n]])),
+        v6: set('allow', 6)
+          .subtract(set('exclude', 6))
+          .subtract(IntervalSet.from([[0n, 0n]])),
+      };
+    }
+    return family === 4 ? this.cache.v4 : this.cache.v6;
+  }
+
+  /** How many addresses may be contacted. */
+  size(): bigint {
+    return this.effective(4).size + this.effective(6).size;
+  }
+
+  isEmpty(): boolean {
+    return this.effective(4).isEmpty() && this.effective(6).isEmpty();
+  }
+
+  entries(): readonly ScopeEntry[] {
+    return this.entryList;
   }
 
   toString(): string {
-    return this.description.join(' ');
+    return this.entryList.map((e) => `${e.kind === 'allow' ? '+' : '-'}${e.spec}`).join(' ');
   }
-}
 
-function addSpec(list: net.BlockList, spec: string): void {
-  const slash = spec.indexOf('/');
-  if (slash >= 0) {
-    const addr = spec.slice(0, slash);
-    const prefix = Number(spec.slice(slash + 1));
-    const family = net.isIP(addr);
-    const max = family === 4 ? 32 : 128;
-    if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > max) throw new Error(`bad subnet: ${spec}`);
-    list.addSubnet(addr, prefix, family === 4 ? 'ipv4' : 'ipv6');
-    return;
+  private add(kind: ScopeEntry['kind'], spec: string, label: string): void {
+    const parsed = parseTargetSpec(spec);
+    if (parsed.kind === 'hostname') {
+      throw new Error(`not an address, subnet or range (a scope never trusts a name; resolve it first): ${spec}`);
+    }
+    const a: AddressSpec = parsed;
+    const list = kind === 'allow' ? this.allowedList : this.excludedList;
+    for (const [lo, hi] of a.v4) list.addRange(formatAddress(4, lo), formatAddress(4, hi), 'ipv4');
+    for (const [lo, hi] of a.v6) list.addRange(formatAddress(6, lo), formatAddress(6, hi), 'ipv6');
+    this.entryList.push({ kind, spec: a.text, label, v4: a.v4, v6: a.v6 });
+    this.cache = null;
   }
-  const dash = spec.indexOf('-');
-  if (dash > 0 && net.isIP(spec.slice(0, dash)) !== 0 && net.isIP(spec.slice(dash + 1)) !== 0) {
-    const a = spec.slice(0, dash);
-    const b = spec.slice(dash + 1);
-    list.addRange(a, b, net.isIP(a) === 4 ? 'ipv4' : 'ipv6');
-    return;
-  }
-  const family = net.isIP(spec);
-  if (family === 0) throw new Error(`not an address, subnet or range: ${spec}`);
-  list.addAddress(spec, family === 4 ? 'ipv4' : 'ipv6');
 }

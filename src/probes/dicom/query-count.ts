@@ -113,6 +113,9 @@ export function probeQueryCount(
       },
     );
     const success = summary.finalStatus !== null && statusClass(summary.finalStatus) === 'success';
+    // Capped: we cancelled at our match cap, or the server ended the query with Cancel on its own
+    // (a server-side result limit such as Orthanc's LimitFindResults): the counts are lower bounds.
+    const capped = summary.cancelled || (summary.finalStatus !== null && statusClass(summary.finalStatus) === 'cancel');
     const allowed = summary.matches > 0 || success;
     const studiesMissingCount = tally.missingCount;
     let instances: number | null = tally.instancesKnown;
@@ -146,8 +149,8 @@ export function probeQueryCount(
         patients: allowed ? patients.size : null,
         studies: allowed ? tally.studies : null,
         instances: allowed ? instances : null,
-        instancesEstimated: estimated || summary.cancelled,
-        capped: summary.cancelled,
+        instancesEstimated: estimated || capped,
+        capped,
         undecodable: summary.undecodable,
         characterSets: summary.characterSets,
       },

@@ -187,3 +187,13 @@ test('storescp over TLS with a self-signed certificate: dicom-tls with the hands
   const plain = await scan(s.port, 'ANY-SCP', false);
   assert.equal(plain.result.service, null, 'plaintext DICOM to a TLS port is not DICOM');
 });
+
+test('Orthanc with LimitFindResults below the study count: counts reported as capped lower bounds', async () => {
+  const orthanc = await track(startOrthanc({ access: 'open', archive, limitFindResults: 4 }));
+  const { result: r } = await scan(orthanc.port);
+  assert.equal(r.query.allowed, true);
+  assert.equal(r.query.studies, 4);
+  assert.ok(archive.counts.studies > 4);
+  assert.equal(r.query.capped, true);
+  assert.equal(r.query.instancesEstimated, true);
+});
