@@ -129,7 +129,9 @@ export async function* streamDiscovery(
   const { head, rest } = await peek(chunks);
   const format = options.format ?? detectFormat(head, options);
   options.onFormat?.(format);
-  const seen = new Set<string>();
+  // IPv4 pairs as one number (address * 65536 + port < 2^48): a fraction of the memory of string keys
+  const seen4 = new Set<number>();
+  const seen6 = new Set<string>();
   for await (const ev of parseDiscovery(rest, format, options)) {
     if (ev.kind !== 'open') {
       yield ev;
@@ -146,12 +148,14 @@ export async function* streamDiscovery(
     }
     const address = formatAddress(p.family, p.value);
     const endpoint: DiscoveredEndpoint = { address, family: p.family, port: ev.port, line: ev.line };
-    const key = `${address} ${ev.port}`;
-    if (seen.has(key)) {
+    const key4 = p.family === 4 ? Number(p.value) * 65536 + ev.port : 0;
+    const key6 = p.family === 6 ? `${address} ${ev.port}` : '';
+    if (p.family === 4 ? seen4.has(key4) : seen6.has(key6)) {
       yield { kind: 'duplicate', endpoint };
       continue;
     }
-    seen.add(key);
+    if (p.family === 4) seen4.add(key4);
+    else seen6.add(key6);
     yield { kind: scope.allows(address) ? 'in-scope' : 'out-of-scope', endpoint };
   }
 }
