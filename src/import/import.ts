@@ -13,6 +13,7 @@ import { type Family, formatAddress, parseAddress } from '../targets/address.ts'
 import type { Chunks, DiscoveryEvent } from './events.ts';
 import { parseMasscanJson, parseMasscanList } from './masscan.ts';
 import { parseNmapXml } from './nmap-xml.ts';
+import { NumberSet } from './number-set.ts';
 import { parseZmapCsv, parseZmapList } from './zmap.ts';
 
 export type DiscoveryFormat = 'masscan-json' | 'masscan-list' | 'zmap-csv' | 'zmap-list' | 'nmap-xml';
@@ -129,8 +130,8 @@ export async function* streamDiscovery(
   const { head, rest } = await peek(chunks);
   const format = options.format ?? detectFormat(head, options);
   options.onFormat?.(format);
-  // IPv4 pairs as one number (address * 65536 + port < 2^48): a fraction of the memory of string keys
-  const seen4 = new Set<number>();
+  // IPv4 pairs as one number (address * 65536 + port < 2^48) in a compact set
+  const seen4 = new NumberSet();
   const seen6 = new Set<string>();
   for await (const ev of parseDiscovery(rest, format, options)) {
     if (ev.kind !== 'open') {

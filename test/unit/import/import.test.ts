@@ -14,6 +14,7 @@ import {
 } from '../../../src/import/import.ts';
 import { decodeEntities, xmlTokens } from '../../../src/import/nmap-xml.ts';
 import { jsonObjects } from '../../../src/import/masscan.ts';
+import { NumberSet } from '../../../src/import/number-set.ts';
 import { Scope } from '../../../src/scope/scope.ts';
 
 const samples = new URL('./samples/', import.meta.url);
@@ -276,4 +277,26 @@ test('masscan JSON scanner: strings holding braces and records spanning lines', 
       [7, '192.0.2.2'],
     ],
   );
+});
+
+test('NumberSet: a compact set of integers, checked against Set', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 2 ** 48 })), { maxLength: 3000 }),
+      (keys) => {
+        const a = new NumberSet(4);
+        const b = new Set<number>();
+        for (const k of keys) {
+          assert.equal(a.add(k), !b.has(k));
+          b.add(k);
+        }
+        assert.equal(a.size, b.size);
+        for (const k of keys) assert.ok(a.has(k));
+        assert.equal(a.has(2 ** 48 + 7), b.has(2 ** 48 + 7));
+      },
+    ),
+    { numRuns: 50 },
+  );
+  assert.throws(() => new NumberSet().add(0), RangeError);
+  assert.throws(() => new NumberSet().add(1.5), RangeError);
 });

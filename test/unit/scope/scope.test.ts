@@ -123,3 +123,20 @@ test('property: the BlockList and the interval sets agree with a naive model', (
     { numRuns: 200 },
   );
 });
+
+test('large scopes (past the BlockList cross-check) decide the same, by bisection', () => {
+  const s = new Scope();
+  const allowed = new Set<number>();
+  for (let i = 0; i < 600; i++) {
+    const base = 0x0a000000 + i * 8; // 10.0.0.0 + /30s, every other one
+    s.allow(`${formatIPv4(base)}/30`, `facility ${i}`);
+    for (let k = 0; k < 4; k++) allowed.add(base + k);
+  }
+  s.exclude('10.0.0.1');
+  allowed.delete(0x0a000001);
+  assert.equal(s.crossChecked, false);
+  assert.equal(new Scope().allow('192.0.2.0/24').crossChecked, true);
+  for (let a = 0x0a000000 - 4; a < 0x0a000000 + 600 * 8 + 4; a++)
+    assert.equal(s.allows(formatIPv4(a)), allowed.has(a), formatIPv4(a));
+  assert.deepEqual(s.explain('10.0.0.9').allowedBy, ['facility 1']);
+});
