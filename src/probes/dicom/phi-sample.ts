@@ -4,12 +4,11 @@
  * is present, and drops the values at once. Only the category ids leave this module.
  */
 import type { DimseChannel } from '../../protocol/dimse/channel.ts';
-import { cFind } from '../../protocol/dimse/find.ts';
-import { SopClass } from '../../protocol/dimse/constants.ts';
 import { PHI_KEYWORDS, notePhiCategories, orderedCategories } from '../../privacy/phi-categories.ts';
 import type { Observation, ProbeContext } from '../probe.ts';
-import { acceptedContext, type ContextAnswer } from './proposal.ts';
-import { observe } from './timing.ts';
+import type { ContextAnswer } from './proposal.ts';
+import { queryModel, walkStudies } from './study-walk.ts';
+import { observe } from './observe.ts';
 
 export interface PhiFacts {
   /** Category ids present in at least one sampled match, in catalogue order. */
@@ -25,36 +24,22 @@ export function probePhiCategories(
   answers: readonly ContextAnswer[],
 ): Promise<Observation<PhiFacts>> {
   return observe<PhiFacts>('dicom.phi-categories', async () => {
-    const pc =
-      acceptedContext(answers, SopClass.StudyRootQueryRetrieveFind) ??
-      acceptedContext(answers, SopClass.PatientRootQueryRetrieveFind);
-    if (!pc)
+    const model = queryModel(answers);
+    if (!model)
       return {
         status: 'success',
         detail: 'no query model accepted',
         facts: { categories: [], sampled: 0, dimseStatus: null },
       };
-    const sopClassUid = acceptedContext(answers, SopClass.StudyRootQueryRetrieveFind)
-      ? SopClass.StudyRootQueryRetrieveFind
-      : SopClass.PatientRootQueryRetrieveFind;
-    const identifier: Record<string, string> = { QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '' };
-    for (const k of PHI_KEYWORDS) identifier[k] = '';
+    const keys: Record<string, string> = {};
+    for (const k of PHI_KEYWORDS) keys[k] = '';
     const present = new Set<string>();
-    const summary = await cFind(
-      channel,
-      {
-        contextId: pc.id,
-        sopClassUid,
-        transferSyntax: pc.transferSyntax,
-        identifier,
-        maxMatches: ctx.phiSampleSize,
-        timeoutMs: ctx.timeouts.dimseMs,
-      },
-      (ds) => notePhiCategories(ds, present),
+    const walk = await walkStudies(ctx, channel, model, keys, ctx.phiSampleSize, (ds) =>
+      notePhiCategories(ds, present),
     );
     return {
       status: 'success',
-      facts: { categories: orderedCategories(present), sampled: summary.matches, dimseStatus: summary.finalStatus },
+      facts: { categories: orderedCategories(present), sampled: walk.matches, dimseStatus: walk.finalStatus },
     };
   });
 }

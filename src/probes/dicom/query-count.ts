@@ -3,17 +3,19 @@
  *
  * Privacy: the counting queries ask only for UIDs, the patient ID (hashed at once with the
  * per-scan salt, for a distinct count) and instance counts. No value leaves this module.
+ * Studies are enumerated by `walkStudies`, in Study Root or (strictly hierarchical) Patient Root.
  * Instances come from NumberOfStudyRelatedInstances; where a peer does not return it, from
  * series-level counts (NumberOfSeriesRelatedInstances, else image-level matches) on at most
  * `maxFollowUpStudies` studies, extrapolated and marked as an estimate beyond that.
  */
 import type { DimseChannel } from '../../protocol/dimse/channel.ts';
-import { cFind, type FindSummary } from '../../protocol/dimse/find.ts';
-import { SopClass, statusClass } from '../../protocol/dimse/constants.ts';
+import { cFind } from '../../protocol/dimse/find.ts';
+import { statusClass } from '../../protocol/dimse/constants.ts';
 import { SaltedDistinctCounter } from '../../privacy/salted-distinct.ts';
 import type { Observation, ProbeContext } from '../probe.ts';
-import { acceptedContext, type ContextAnswer } from './proposal.ts';
-import { observe } from './timing.ts';
+import type { ContextAnswer } from './proposal.ts';
+import { firstString, queryModel, walkStudies, withPatientKey, type QueryModel } from './study-walk.ts';
+import { observe } from './observe.ts';
 
 export interface QueryFacts {
   /** A stranger's study-level C-FIND completed with success and returned what it matched. */
@@ -26,7 +28,7 @@ export interface QueryFacts {
   readonly instances: number | null;
   /** True when `instances` was extrapolated from a sample of studies. */
   readonly instancesEstimated: boolean;
-  /** True when the study count hit our match cap (C-CANCEL sent): the real count is at least this. */
+  /** The counts are lower bounds: our match cap was reached (C-CANCEL sent) or the server ended a query with Cancel. */
   readonly capped: boolean;
   /** Matches whose identifier could not be decoded (counted, not read). */
   readonly undecodable: number;
@@ -40,8 +42,8 @@ interface StudyTally {
   instancesKnown: number;
   /** Studies that came without NumberOfStudyRelatedInstances. */
   missingCount: number;
-  /** UIDs of the first of those, to follow up (in memory only). */
-  followUp: string[];
+  /** UIDs (and, for Patient Root, patient IDs) of the first of those, to follow up (in memory only). */
+  followUp: Array<{ studyUid: string; patientId: string | null }>;
 }
 
 function intOf(v: unknown): number | null {
@@ -50,20 +52,13 @@ function intOf(v: unknown): number | null {
   return Number.isInteger(n) && n >= 0 ? n : null;
 }
 
-function firstString(v: unknown): string | null {
-  const x = Array.isArray(v) ? v[0] : v;
-  return typeof x === 'string' && x.length > 0 ? x : null;
-}
-
 export function probeQueryCount(
   ctx: ProbeContext,
   channel: DimseChannel,
   answers: readonly ContextAnswer[],
 ): Promise<Observation<QueryFacts>> {
   return observe<QueryFacts>('dicom.query-count', async () => {
-    const studyRoot = acceptedContext(answers, SopClass.StudyRootQueryRetrieveFind);
-    const patientRoot = acceptedContext(answers, SopClass.PatientRootQueryRetrieveFind);
-    const pc = studyRoot ?? patientRoot;
+    const model = queryModel(answers);
     const empty: QueryFacts = {
       allowed: false,
       model: null,
@@ -76,29 +71,16 @@ export function probeQueryCount(
       undecodable: 0,
       characterSets: [],
     };
-    if (!pc) return { status: 'success', detail: 'no query model accepted', facts: empty };
-    const model = studyRoot ? 'study-root' : 'patient-root';
-    const sopClassUid = studyRoot ? SopClass.StudyRootQueryRetrieveFind : SopClass.PatientRootQueryRetrieveFind;
+    if (!model) return { status: 'success', detail: 'no query model accepted', facts: empty };
 
     const patients = new SaltedDistinctCounter(ctx.salt);
     const tally: StudyTally = { studies: 0, instancesKnown: 0, missingCount: 0, followUp: [] };
-    // In patient root, STUDY level needs a patient; a stranger's universal query is asked at
-    // STUDY level in study root, and in patient root it is tried the same way (many servers allow it).
-    const summary: FindSummary = await cFind(
+    const walk = await walkStudies(
+      ctx,
       channel,
-      {
-        contextId: pc.id,
-        sopClassUid,
-        transferSyntax: pc.transferSyntax,
-        identifier: {
-          QueryRetrieveLevel: 'STUDY',
-          StudyInstanceUID: '',
-          PatientID: '',
-          NumberOfStudyRelatedInstances: '',
-        },
-        maxMatches: ctx.maxQueryMatches,
-        timeoutMs: ctx.timeouts.dimseMs,
-      },
+      model,
+      { NumberOfStudyRelatedInstances: '' },
+      ctx.maxQueryMatches,
       (ds) => {
         tally.studies += 1;
         const pid = firstString(ds['PatientID']);
@@ -108,27 +90,17 @@ export function probeQueryCount(
         else {
           tally.missingCount += 1;
           const uid = firstString(ds['StudyInstanceUID']);
-          if (uid !== null && tally.followUp.length < MAX_FOLLOW_UP_STUDIES) tally.followUp.push(uid);
+          if (uid !== null && tally.followUp.length < MAX_FOLLOW_UP_STUDIES)
+            tally.followUp.push({ studyUid: uid, patientId: pid });
         }
       },
     );
-    const success = summary.finalStatus !== null && statusClass(summary.finalStatus) === 'success';
-    // Capped: we cancelled at our match cap, or the server ended the query with Cancel on its own
-    // (a server-side result limit such as Orthanc's LimitFindResults): the counts are lower bounds.
-    const capped = summary.cancelled || (summary.finalStatus !== null && statusClass(summary.finalStatus) === 'cancel');
-    const allowed = summary.matches > 0 || success;
+    const { allowed, capped } = walk;
     const studiesMissingCount = tally.missingCount;
     let instances: number | null = tally.instancesKnown;
     let estimated = false;
     if (studiesMissingCount > 0) {
-      const followUp = await countInstancesBySeries(
-        ctx,
-        channel,
-        pc.id,
-        pc.transferSyntax,
-        sopClassUid,
-        tally.followUp,
-      );
+      const followUp = await countInstancesBySeries(ctx, channel, model, tally.followUp);
       if (followUp === null) instances = null;
       else {
         instances = tally.instancesKnown + followUp.instances;
@@ -141,18 +113,18 @@ export function probeQueryCount(
     }
     return {
       status: 'success',
-      detail: summary.finalStatus === null ? 'query cancelled and never closed by the peer' : null,
+      detail: walk.finalStatus === null ? 'query cancelled and never closed by the peer' : null,
       facts: {
         allowed,
-        model,
-        dimseStatus: summary.finalStatus,
+        model: model.name,
+        dimseStatus: walk.finalStatus,
         patients: allowed ? patients.size : null,
         studies: allowed ? tally.studies : null,
         instances: allowed ? instances : null,
         instancesEstimated: estimated || capped,
         capped,
-        undecodable: summary.undecodable,
-        characterSets: summary.characterSets,
+        undecodable: walk.undecodable,
+        characterSets: walk.characterSets,
       },
     };
   });
@@ -165,14 +137,13 @@ export function probeQueryCount(
 async function countInstancesBySeries(
   ctx: ProbeContext,
   channel: DimseChannel,
-  contextId: number,
-  transferSyntax: string,
-  sopClassUid: string,
-  studyUids: readonly string[],
+  model: QueryModel,
+  followUp: ReadonlyArray<{ studyUid: string; patientId: string | null }>,
 ): Promise<{ studies: number; instances: number } | null> {
+  const { contextId, sopClassUid, transferSyntax } = model;
   let instances = 0;
   let studies = 0;
-  for (const studyUid of studyUids) {
+  for (const { studyUid, patientId } of followUp) {
     const seriesWithoutCount: string[] = [];
     const r = await cFind(
       channel,
@@ -180,12 +151,12 @@ async function countInstancesBySeries(
         contextId,
         sopClassUid,
         transferSyntax,
-        identifier: {
+        identifier: withPatientKey(model, patientId, {
           QueryRetrieveLevel: 'SERIES',
           StudyInstanceUID: studyUid,
           SeriesInstanceUID: '',
           NumberOfSeriesRelatedInstances: '',
-        },
+        }),
         maxMatches: ctx.maxQueryMatches,
         timeoutMs: ctx.timeouts.dimseMs,
       },
@@ -206,12 +177,12 @@ async function countInstancesBySeries(
           contextId,
           sopClassUid,
           transferSyntax,
-          identifier: {
+          identifier: withPatientKey(model, patientId, {
             QueryRetrieveLevel: 'IMAGE',
             StudyInstanceUID: studyUid,
             SeriesInstanceUID: seriesUid,
             SOPInstanceUID: '',
-          },
+          }),
           maxMatches: ctx.maxQueryMatches,
           timeoutMs: ctx.timeouts.dimseMs,
         },

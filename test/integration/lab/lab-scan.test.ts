@@ -123,20 +123,6 @@ interface Gap {
 
 /** Scanner limitations the lab exposes (src/probes/dicom/query-count.ts); described in the lab report. */
 const KNOWN_SCANNER_GAPS: readonly Gap[] = [
-  {
-    id: 'patient-root-hierarchical',
-    applies: (ep, x) => x.query.allowed && ep.services?.hierarchicalSearch === true && ep.services.studyRoot === false,
-    fields: [
-      'exposure',
-      'exposureLevels',
-      'query.allowed',
-      'query.patients',
-      'query.studies',
-      'query.instances',
-      'query.phiCategories',
-    ],
-    text: 'scanner gap: with only Patient Root accepted, query-count asks STUDY level without a PatientID; a strict hierarchical SCP answers 0xA900 and the endpoint is reported not queryable, though PATIENT-level then per-patient STUDY queries read it all',
-  },
 ];
 
 function classify(ep: TruthEndpoint, x: Expectation, diffs: string[]): { gap: Gap | null; unexplained: string[] } {
