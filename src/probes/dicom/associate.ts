@@ -10,7 +10,7 @@ import type { Status } from '../../protocol/status.ts';
 import { safe } from '../../log/safe-text.ts';
 import { assertInScope, type DicomIdentity, type Endpoint, type Observation, type ProbeContext } from '../probe.ts';
 import { proposedPresentationContexts, readAnswers, type ContextAnswer } from './proposal.ts';
-import { observe, round } from './timing.ts';
+import { observe, round } from './observe.ts';
 
 export interface AssociateFacts {
   readonly accepted: boolean;

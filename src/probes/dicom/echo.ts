@@ -4,7 +4,7 @@ import { cEcho } from '../../protocol/dimse/echo.ts';
 import { SopClass } from '../../protocol/dimse/constants.ts';
 import type { Observation, ProbeContext } from '../probe.ts';
 import { acceptedContext, type ContextAnswer } from './proposal.ts';
-import { observe, round } from './timing.ts';
+import { observe, round } from './observe.ts';
 
 export interface EchoFacts {
   /** True when the peer answered C-ECHO with status 0x0000. */

@@ -191,15 +191,8 @@ export async function requestAssociation(req: AssociationRequest): Promise<Assoc
     };
   }
   const deadlineAt = started + timeouts.associationMs;
-  const facts = (acseMs: number | null, ending: AssociationFacts['ending']): AssociationFacts => ({
-    tls: transport.tlsFacts,
-    connectMs: transport.connectMs,
-    acseMs,
-    releaseMs: null,
-    bytesSent: transport.bytesSent,
-    bytesReceived: transport.bytesReceived,
-    ending,
-  });
+  const facts = (acseMs: number | null, ending: AssociationFacts['ending']): AssociationFacts =>
+    factsOf(transport, acseMs, null, ending);
 
   const acseStarted = performance.now();
   try {
@@ -263,6 +256,23 @@ export async function requestAssociation(req: AssociationRequest): Promise<Assoc
   }
 }
 
+function factsOf(
+  transport: Transport,
+  acseMs: number | null,
+  releaseMs: number | null,
+  ending: AssociationFacts['ending'],
+): AssociationFacts {
+  return {
+    tls: transport.tlsFacts,
+    connectMs: transport.connectMs,
+    acseMs,
+    releaseMs,
+    bytesSent: transport.bytesSent,
+    bytesReceived: transport.bytesReceived,
+    ending,
+  };
+}
+
 function sendAbortAndDrop(transport: Transport, source: number, reason: number): void {
   try {
     transport.write(encodePdu({ type: 'A-ABORT', source, reason }));
@@ -301,15 +311,7 @@ export class Association {
   }
 
   get facts(): AssociationFacts {
-    return {
-      tls: this.transport.tlsFacts,
-      connectMs: this.transport.connectMs,
-      acseMs: this.acseMs,
-      releaseMs: this.releaseMs,
-      bytesSent: this.transport.bytesSent,
-      bytesReceived: this.transport.bytesReceived,
-      ending: this.ending,
-    };
+    return factsOf(this.transport, this.acseMs, this.releaseMs, this.ending);
   }
 
   get isOpen(): boolean {
