@@ -17,6 +17,7 @@ import type {
   FindingRecord,
   ObservationRecord,
   Repository,
+  ScanCursor,
   TargetRef,
   WriteBatch,
 } from './repository.ts';
@@ -38,10 +39,11 @@ interface Buffer {
   observations: ObservationRecord[];
   findings: FindingRecord[];
   targetsDone: TargetRef[];
+  cursors: ScanCursor[];
 }
 
 function emptyBuffer(): Buffer {
-  return { targets: [], endpoints: [], observations: [], findings: [], targetsDone: [] };
+  return { targets: [], endpoints: [], observations: [], findings: [], targetsDone: [], cursors: [] };
 }
 
 export class BatchWriter {
@@ -96,6 +98,14 @@ export class BatchWriter {
   /** Add after the target's results: committed in the same or a later transaction than they are. */
   targetDone(ref: TargetRef): void {
     this.#add('targetsDone', ref);
+  }
+
+  /**
+   * Moves the scan's work cursor. Add after the results of every position below it: it is then
+   * committed in the same or a later transaction than they are.
+   */
+  cursor(scanId: string, position: bigint): void {
+    this.#add('cursors', { scanId, position: position.toString() });
   }
 
   /** Resolves once fewer than `highWaterRows` rows are buffered or in flight. */

@@ -36,6 +36,11 @@ export interface ScanRecord {
   readonly scope: string;
   /** The scan's settings as a JSON document (ports, timeouts, AE titles, tool version…). */
   readonly settings: unknown;
+  /**
+   * How far the scan's work is committed: every work position below it has its results in the
+   * store (decimal text; null before the first commit). See migrations/0002_scan_cursor.sql.
+   */
+  readonly cursor: string | null;
   readonly counts: ScanCounts;
 }
 
@@ -124,10 +129,16 @@ export interface FindingRecord {
   readonly evidence: unknown;
 }
 
+/** A scan's work cursor (decimal text of a non-negative integer). */
+export interface ScanCursor {
+  readonly scanId: string;
+  readonly position: string;
+}
+
 /**
  * Writes applied in ONE transaction, in this order: targets (insert-or-ignore as pending),
- * endpoints, observations, findings (upserts), targetsDone. A target marked done in a batch is
- * therefore never committed without the results written before it.
+ * endpoints, observations, findings (upserts), targetsDone, cursors. A target marked done or a
+ * cursor moved in a batch is therefore never committed without the results written before it.
  */
 export interface WriteBatch {
   readonly targets?: readonly TargetRef[];
@@ -135,6 +146,8 @@ export interface WriteBatch {
   readonly observations?: readonly ObservationRecord[];
   readonly findings?: readonly FindingRecord[];
   readonly targetsDone?: readonly TargetRef[];
+  /** Last one per scan wins. */
+  readonly cursors?: readonly ScanCursor[];
 }
 
 export interface PageOptions {

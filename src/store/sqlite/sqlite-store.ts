@@ -96,7 +96,7 @@ function scanStatus(v: string): ScanStatus {
   throw new StoreError(`unknown scan status ${v}`);
 }
 
-const SCAN_SELECT = `SELECT s.id, s.created_at, s.started_at, s.finished_at, s.status, s.scope, s.settings,
+const SCAN_SELECT = `SELECT s.id, s.created_at, s.started_at, s.finished_at, s.status, s.scope, s.settings, s.cursor,
   (SELECT COUNT(*) FROM targets t WHERE t.scan_id = s.id) AS n_targets,
   (SELECT COUNT(*) FROM targets t WHERE t.scan_id = s.id AND t.state = 'done') AS n_done,
   (SELECT COUNT(*) FROM endpoints e WHERE e.scan_id = s.id) AS n_endpoints,
@@ -116,6 +116,7 @@ function toScan(row: Row): ScanRecord {
     status: scanStatus(str(row, 'status')),
     scope: str(row, 'scope'),
     settings: parsed(row, 'settings'),
+    cursor: strOrNull(row, 'cursor'),
     counts: {
       targets: num(row, 'n_targets'),
       targetsDone: num(row, 'n_done'),
@@ -454,6 +455,11 @@ export class SqliteStore implements Repository {
       for (const o of batch.observations ?? []) this.#upsertObservation(o);
       for (const f of batch.findings ?? []) this.#upsertFinding(f);
       if (batch.targetsDone?.length) this.#markDone(batch.targetsDone);
+      for (const c of batch.cursors ?? []) {
+        if (!/^\d+$/.test(c.position))
+          throw new StoreError(`scan cursor must be a non-negative integer, not ${c.position}`);
+        this.#run('UPDATE scans SET cursor = ? WHERE id = ?', c.position, c.scanId);
+      }
     });
   }
 

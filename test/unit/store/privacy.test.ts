@@ -94,7 +94,7 @@ test('no planted patient value reaches the database file or its WAL', async (t) 
  */
 const REVIEWED_COLUMNS: Record<string, string[]> = {
   schema_migrations: ['version', 'name', 'applied_at'],
-  scans: ['id', 'created_at', 'started_at', 'finished_at', 'status', 'scope', 'settings'],
+  scans: ['id', 'created_at', 'started_at', 'finished_at', 'status', 'scope', 'settings', 'cursor'],
   facilities: ['id', 'name', 'region', 'country', 'contact_email', 'ranges', 'latitude', 'longitude'],
   targets: ['scan_id', 'host', 'port', 'seq', 'state'],
   endpoints: ['scan_id', 'host', 'port', 'transport', 'status', 'service', 'exposure', 'facility_id', 'result'],

@@ -39,7 +39,7 @@ test('opening a file sets WAL, synchronous=NORMAL, foreign keys and a busy timeo
     synchronous: 1,
     foreignKeys: true,
     busyTimeoutMs: 1234,
-    schemaVersion: 1,
+    schemaVersion: 2,
   });
   await store.createScan({ id: 's1', scope: 'x', settings: {} });
   await store.close();
@@ -47,14 +47,17 @@ test('opening a file sets WAL, synchronous=NORMAL, foreign keys and a busy timeo
 
   const again = (await openStore(file)) as SqliteStore;
   assert.equal((await again.getScan('s1'))?.id, 's1', 'data kept, migration not re-applied');
-  assert.equal(again.diagnostics().schemaVersion, 1);
+  assert.equal(again.diagnostics().schemaVersion, 2);
   await again.close();
 
   const raw = new DatabaseSync(file);
   const rows = raw.prepare('SELECT version, name FROM schema_migrations').all();
   assert.deepEqual(
     rows.map((r) => ({ ...r })),
-    [{ version: 1, name: 'initial' }],
+    [
+      { version: 1, name: 'initial' },
+      { version: 2, name: 'scan_cursor' },
+    ],
   );
   raw.prepare("INSERT INTO schema_migrations VALUES (99, 'future', '2099-01-01')").run();
   raw.close();
@@ -123,6 +126,7 @@ test('scans: create, update, get, list newest first, live counts', async (t) => 
     status: 'running',
     scope: '10.0.0.0/24 ports 104,11112',
     settings: { ports: [104] },
+    cursor: null,
     counts: { targets: 0, targetsDone: 0, endpoints: 0, findings: 0 },
   });
   const b = await s.createScan({ scope: 'y', settings: null, createdAt: '2025-02-01T00:00:00Z' });
@@ -399,4 +403,25 @@ test('a second connection reads while the first writes (WAL), and waits for the 
   assert.equal((await collect(reader.endpoints('s'))).length, 1);
   await reader.writeBatch({ endpoints: [endpointRecord('s', 'h2', 104)] });
   assert.equal((await collect(writer.endpoints('s'))).length, 2);
+});
+
+test('a scan cursor moves only with its batch, last write per scan wins, and rejects non-integers', async (t) => {
+  const store = memory(t);
+  await store.createScan({ id: 'c', scope: '10.0.0.0/8', settings: {} });
+  assert.equal((await store.getScan('c'))?.cursor, null);
+  await store.writeBatch({
+    endpoints: [endpointRecord('c', '10.0.0.1', 104)],
+    cursors: [
+      { scanId: 'c', position: '7' },
+      { scanId: 'c', position: '18446744073709551621' },
+    ],
+  });
+  assert.equal((await store.getScan('c'))?.cursor, '18446744073709551621');
+  await assert.rejects(
+    store.writeBatch({ endpoints: [endpointRecord('c', '10.0.0.2', 104)], cursors: [{ scanId: 'c', position: '-1' }] }),
+    StoreError,
+  );
+  // The failed batch rolled back whole: neither its endpoint nor its cursor landed.
+  assert.equal(await store.getEndpoint('c', '10.0.0.2', 104), null);
+  assert.equal((await store.getScan('c'))?.cursor, '18446744073709551621');
 });
