@@ -88,7 +88,12 @@ export function formatLabSummary(gt: GroundTruth, files: LabFiles | null): strin
   if (files) {
     lines.push(`  ground truth: ${files.groundTruth}`, `  facilities: ${files.facilitiesYaml} (and .csv)`);
   }
-  lines.push(`  try: pacsmap scan ${firstHost} -p ${gt.ports.join(',')}`);
+  const ports = [...new Set(gt.endpoints.map((e) => e.port))].sort((a, b) => a - b).join(',');
+  lines.push(
+    files
+      ? `  try: pacsmap scan --facilities ${files.facilitiesYaml} -p ${ports}`
+      : `  try: pacsmap scan ${firstHost} -p ${ports}`,
+  );
   return `${lines.join('\n')}\n`;
 }
 

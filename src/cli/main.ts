@@ -4,6 +4,8 @@ import { UsageError } from './args.ts';
 import { processIo, type Io } from './io.ts';
 import { SCAN_USAGE, scanCommand } from './scan-command.ts';
 import { LAB_USAGE, labCommand } from './lab-command.ts';
+import { SCANS_USAGE, scansCommand } from './scans-command.ts';
+import { SHOW_USAGE, showCommand } from './show-command.ts';
 
 const USAGE = `Usage: pacsmap COMMAND [options]
 
@@ -12,6 +14,8 @@ Exposure risk mapping for picture archives (PACS): what can a stranger do with t
 Commands:
   scan HOST[:PORT]   scan one host's DICOM ports (pacsmap scan --help)
   lab up|down|status a simulated fleet of PACS endpoints on loopback, with its ground truth (pacsmap lab --help)
+  scans              the scans in the store, newest first (pacsmap scans --help)
+  show SCAN_ID       one stored scan: exposure, reachable data, endpoints; --json/--csv exports (pacsmap show --help)
   version            print the version
   help               this text
 `;
@@ -29,6 +33,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         return await scanCommand(rest, io, version());
       case 'lab':
         return await labCommand(rest, io);
+      case 'scans':
+        return await scansCommand(rest, io);
+      case 'show':
+        return await showCommand(rest, io, version());
       case 'version':
       case '--version':
         io.out(`pacsmap ${version()}\n`);
@@ -45,7 +53,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.err(
-        `pacsmap: ${(err as Error).message}\n\n${command === 'scan' ? SCAN_USAGE : command === 'lab' ? LAB_USAGE : USAGE}`,
+        `pacsmap: ${(err as Error).message}\n\n${command === 'scan' ? SCAN_USAGE : command === 'lab' ? LAB_USAGE : command === 'scans' ? SCANS_USAGE : command === 'show' ? SHOW_USAGE : USAGE}`,
       );
       return 64;
     }

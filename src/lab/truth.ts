@@ -37,11 +37,11 @@ export interface Expectation {
   readonly query: {
     /** Study metadata can be read by this identity (by some sequence of C-FINDs). */
     readonly allowed: boolean;
-    /** What one universal study-level C-FIND returns: distinct patients, studies, instances. */
+    /** What a stranger's queries can count: distinct patients, studies, instances of the whole archive (a result limit is partitioned past). */
     readonly patients: number | null;
     readonly studies: number | null;
     readonly instances: number | null;
-    /** The archive stopped before the last match (Orthanc's LimitFindResults): the real counts are higher. */
+    /** The counts are lower bounds (never, while the scanner can partition past every limit the lab sets). */
     readonly capped: boolean;
     /** Categories of personal data in its study-level answers (src/knowledge/phi-categories.json ids). */
     readonly phiCategories: readonly string[];
@@ -205,7 +205,9 @@ export function expectation(b: DicomBehaviour | null, id: AeIdentity): Expectati
       }
     : NONE_SERVICES;
   const queryAllowed = accepted && find !== null && find.refuseStatus === null && b.archive !== null;
-  const visible = queryAllowed && b.archive ? b.archive.visible(find?.limit ?? null) : null;
+  // pacsmap partitions its count past a server's result limit (src/probes/dicom/partition.ts),
+  // so the truth is the whole archive whatever the limit.
+  const visible = queryAllowed && b.archive ? b.archive.visible(null) : null;
   const levels = levelsOf({ spoke: true, accepted, query: queryAllowed, get: services.get, store: services.store });
   return {
     identity: id,

@@ -7,6 +7,16 @@ export const EXPOSURE_LEVELS = ['retrievable', 'queryable', 'writable', 'associa
 export type ExposureLevel = (typeof EXPOSURE_LEVELS)[number];
 export type Exposure = ExposureLevel | 'none';
 
+/**
+ * Levels at which an endpoint counts as exposed in every figure pacsmap reports: a stranger's
+ * association is accepted. `identified` (speaks DICOM, refuses strangers) is found, not exposed.
+ */
+export const EXPOSED_LEVELS: readonly ExposureLevel[] = ['retrievable', 'queryable', 'writable', 'associable'];
+
+export function isExposed(exposure: string): boolean {
+  return (EXPOSED_LEVELS as readonly string[]).includes(exposure);
+}
+
 export interface ExposureEvidence {
   /** Valid DICOM upper-layer answers came back (AC, RJ or A-ABORT). */
   readonly spokeDicom: boolean;
@@ -18,6 +28,11 @@ export interface ExposureEvidence {
   readonly storeOffered: boolean;
   /** Q/R GET contexts accepted for the stranger (images come back on the same association). */
   readonly getOffered: boolean;
+  /**
+   * The retrieval proof (`--depth retrieve`): true when images left the archive, false when it
+   * refused them; null when it did not run (then negotiation decides).
+   */
+  readonly retrieveProven?: boolean | null;
 }
 
 /**
@@ -27,7 +42,8 @@ export interface ExposureEvidence {
  */
 export function exposureLevels(e: ExposureEvidence): ExposureLevel[] {
   const levels: ExposureLevel[] = [];
-  if (e.associationAccepted && e.queryAllowed && e.getOffered) levels.push('retrievable');
+  const retrievable = e.retrieveProven === true || (e.retrieveProven == null && e.queryAllowed && e.getOffered);
+  if (e.associationAccepted && retrievable) levels.push('retrievable');
   if (e.associationAccepted && e.queryAllowed) levels.push('queryable');
   if (e.associationAccepted && e.storeOffered) levels.push('writable');
   if (e.associationAccepted) levels.push('associable');

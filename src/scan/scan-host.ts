@@ -9,13 +9,13 @@ import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { newScanSalt } from '../privacy/salted-distinct.ts';
 import { Scope } from '../scope/scope.ts';
-import { safe } from '../log/safe-text.ts';
 import type { AuditLog, Logger } from '../log/logger.ts';
 import type { DicomIdentity, ProbeContext, Timeouts } from '../probes/probe.ts';
-import { scanEndpoint } from './scan-endpoint.ts';
+import { probeDicomPort, type TlsMode } from './probe-port.ts';
 import type { EndpointResult } from './endpoint-result.ts';
 
-export type TlsMode = 'auto' | 'on' | 'off';
+export type { TlsMode } from './probe-port.ts';
+export { DICOM_TLS_PORT } from './probe-port.ts';
 
 export interface HostScanSettings {
   readonly target: string;
@@ -49,10 +49,6 @@ export interface ScanReport {
   };
   readonly endpoints: readonly EndpointResult[];
 }
-
-export const DICOM_TLS_PORT = 2762;
-// Answers that say "not this transport": garbage or a hang-up for plaintext, a failed handshake for TLS.
-const RETRY_OVER_TLS = new Set(['protocol-error', 'connection-closed', 'handshake-error']);
 
 export async function scanHost(
   settings: HostScanSettings,
@@ -96,14 +92,7 @@ export async function scanHost(
   };
   const endpoints: EndpointResult[] = [];
   for (const port of settings.ports) {
-    const firstTls = settings.tls === 'on' || (settings.tls === 'auto' && port === DICOM_TLS_PORT);
-    let scan = await scanEndpoint(ctx, { host: address, port, tls: firstTls }, settings.identity);
-    const a = scan.associate;
-    if (settings.tls === 'auto' && !a.facts?.spokeDicom && RETRY_OVER_TLS.has(a.status)) {
-      deps.log.log('debug', safe('retry-over-other-transport'), { port, tls: !firstTls });
-      const other = await scanEndpoint(ctx, { host: address, port, tls: !firstTls }, settings.identity);
-      if (other.associate.facts?.spokeDicom) scan = other;
-    }
+    const scan = await probeDicomPort(ctx, address, port, { tls: settings.tls, identity: settings.identity });
     endpoints.push(scan.result);
   }
   return { scan: header(address, null), endpoints };

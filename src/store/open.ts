@@ -1,7 +1,9 @@
 /**
  * `--db` URL → store. A plain path or `sqlite:PATH` opens (creating and migrating) an SQLite file;
- * `postgres://…` / `postgresql://…` is reserved for the PostgreSQL store of issue 6.
+ * `postgres://…` / `postgresql://…` opens (and migrates) a PostgreSQL database, with the standard
+ * PG* environment variables filling what the URL leaves out (docs/store.md).
  */
+import { PostgresStore, type PostgresStoreOptions } from './postgres/postgres-store.ts';
 import { StoreError, type Repository } from './repository.ts';
 import { SqliteStore } from './sqlite/sqlite-store.ts';
 
@@ -10,6 +12,12 @@ export const DEFAULT_DB = './pacsmap.db';
 export interface OpenStoreOptions {
   /** SQLite: how long to wait for another process's write lock (default 5000 ms). */
   readonly busyTimeoutMs?: number;
+  /** PostgreSQL: connections in the pool (default 4). */
+  readonly poolSize?: number;
+  /** PostgreSQL: server-side statement timeout in ms (default: none). */
+  readonly statementTimeoutMs?: number;
+  /** PostgreSQL: how long to wait for a connection in ms (default 10 000). */
+  readonly connectTimeoutMs?: number;
 }
 
 export type StoreLocation =
@@ -47,9 +55,13 @@ export function describeStoreUrl(url: string): string {
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Repository> {
   const loc = parseStoreUrl(url);
   if (loc.kind === 'postgres') {
-    throw new StoreError(
-      `the PostgreSQL store (${describeStoreUrl(url)}) is not yet implemented (issue 6); use a file path or sqlite:PATH for now`,
-    );
+    const pgOptions: PostgresStoreOptions = {
+      label: describeStoreUrl(loc.url),
+      ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
+      ...(options.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: options.statementTimeoutMs }),
+      ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+    };
+    return PostgresStore.open(loc.url, pgOptions);
   }
   return SqliteStore.open(
     loc.path,

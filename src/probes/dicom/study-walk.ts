@@ -9,6 +9,8 @@ import type { DimseChannel } from '../../protocol/dimse/channel.ts';
 import { cFind, type FindSummary } from '../../protocol/dimse/find.ts';
 import { SopClass, statusClass } from '../../protocol/dimse/constants.ts';
 import type { ProbeContext } from '../probe.ts';
+import { findCaps } from '../../knowledge/find-caps.ts';
+import { capReason } from './partition.ts';
 import { acceptedContext, type ContextAnswer } from './proposal.ts';
 
 export interface QueryModel {
@@ -51,19 +53,70 @@ export interface StudyWalk {
   readonly finalStatus: number | null;
   /** The peer answered: a study-level query matched something or completed with success. */
   readonly allowed: boolean;
-  /** Counts are lower bounds: we cancelled at our cap, or the server ended a query with Cancel. */
+  /** Counts are lower bounds: we cancelled at our cap, or an answer looked capped (partition.ts `capReason`). */
   readonly capped: boolean;
   readonly undecodable: number;
   readonly characterSets: readonly string[];
   /** True when the walk had to go patient by patient. */
   readonly perPatient: boolean;
+  /** C-FINDs sent. */
+  readonly queries: number;
 }
 
 const isClass = (s: number | null, c: ReturnType<typeof statusClass>): boolean => s !== null && statusClass(s) === c;
 
+/** The STUDY-level identifier that answers `keys` (plus PatientID and StudyInstanceUID, always asked for). */
+export function studyIdentifier(keys: Readonly<Record<string, string>>): Record<string, string> {
+  return { ...keys, QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '', PatientID: '' };
+}
+
+/**
+ * A universal STUDY-level query refused the way a strictly hierarchical Patient Root server does:
+ * nothing matched and a failure status that is not a sign of a cap (Out of Resources is one).
+ */
+export function refusedAsHierarchical(s: { matches: number; finalStatus: number | null }): boolean {
+  return s.matches === 0 && isClass(s.finalStatus, 'failure') && !findCaps().truncatingStatuses.has(s.finalStatus!);
+}
+
+type Find = (
+  id: Readonly<Record<string, unknown>>,
+  maxMatches: number,
+  onMatch: (ds: Readonly<Record<string, unknown>>) => void,
+) => Promise<FindSummary>;
+
+/** A C-FIND helper on `model` that records every summary and the character sets seen. */
+function finder(ctx: ProbeContext, channel: DimseChannel, model: QueryModel) {
+  const base = { contextId: model.contextId, sopClassUid: model.sopClassUid, transferSyntax: model.transferSyntax };
+  const charsets = new Set<string>();
+  const queries: FindSummary[] = [];
+  const find: Find = async (id, maxMatches, onMatch) => {
+    const s = await cFind(channel, { ...base, identifier: id, maxMatches, timeoutMs: ctx.timeouts.dimseMs }, onMatch);
+    for (const c of s.characterSets) charsets.add(c);
+    queries.push(s);
+    return s;
+  };
+  const done = (studyQueries: readonly FindSummary[], perPatient: boolean, stoppedAtCap = false): StudyWalk => {
+    const matches = studyQueries.reduce((n, q) => n + q.matches, 0);
+    const last = studyQueries.at(-1);
+    const caps = findCaps();
+    return {
+      matches,
+      finalStatus: last?.finalStatus ?? null,
+      allowed: matches > 0 || studyQueries.some((q) => isClass(q.finalStatus, 'success')),
+      capped: stoppedAtCap || queries.some((q) => capReason(q, caps) !== null),
+      undecodable: queries.reduce((n, q) => n + q.undecodable, 0),
+      characterSets: [...charsets],
+      perPatient,
+      queries: queries.length,
+    };
+  };
+  return { find, done, isOpen: () => channel.association.isOpen };
+}
+
 /**
  * Calls `onStudy` for each study-level match (at most `maxStudies`), with the decoded identifier,
- * which answers `keys` (plus PatientID and StudyInstanceUID, always asked for).
+ * which answers `keys` (plus PatientID and StudyInstanceUID, always asked for). No partitioning:
+ * for a bounded walk (a sample); counting goes through partition.ts.
  */
 export async function walkStudies(
   ctx: ProbeContext,
@@ -73,50 +126,51 @@ export async function walkStudies(
   maxStudies: number,
   onStudy: (dataset: Readonly<Record<string, unknown>>) => void,
 ): Promise<StudyWalk> {
-  const identifier = { ...keys, QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '', PatientID: '' };
-  const base = { contextId: model.contextId, sopClassUid: model.sopClassUid, transferSyntax: model.transferSyntax };
-  const charsets = new Set<string>();
-  const queries: FindSummary[] = [];
-  const find = async (
-    id: Readonly<Record<string, unknown>>,
-    maxMatches: number,
-    onMatch: (ds: Readonly<Record<string, unknown>>) => void,
-  ): Promise<FindSummary> => {
-    const s = await cFind(channel, { ...base, identifier: id, maxMatches, timeoutMs: ctx.timeouts.dimseMs }, onMatch);
-    for (const c of s.characterSets) charsets.add(c);
-    queries.push(s);
-    return s;
-  };
-  const done = (studyQueries: readonly FindSummary[], perPatient: boolean, stoppedAtCap = false): StudyWalk => {
-    const matches = studyQueries.reduce((n, q) => n + q.matches, 0);
-    const last = studyQueries.at(-1);
-    return {
-      matches,
-      finalStatus: last?.finalStatus ?? null,
-      allowed: matches > 0 || studyQueries.some((q) => isClass(q.finalStatus, 'success')),
-      capped: stoppedAtCap || queries.some((q) => q.cancelled || isClass(q.finalStatus, 'cancel')),
-      undecodable: queries.reduce((n, q) => n + q.undecodable, 0),
-      characterSets: [...charsets],
-      perPatient,
-    };
-  };
+  const { find, done, isOpen } = finder(ctx, channel, model);
+  const universal = await find(studyIdentifier(keys), maxStudies, onStudy);
+  if (model.name === 'study-root' || !refusedAsHierarchical(universal) || !channel.association.isOpen)
+    return done([universal], false);
+  return perPatient(find, done, isOpen, keys, maxStudies, onStudy, universal);
+}
 
-  const universal = await find(identifier, maxStudies, onStudy);
-  const refused = universal.matches === 0 && isClass(universal.finalStatus, 'failure');
-  if (model.name === 'study-root' || !refused || !channel.association.isOpen) return done([universal], false);
+/**
+ * Strict Patient Root: list the patients, then ask each one's studies (PS3.4 C.4.1.2.1). For a
+ * caller that already saw the universal query refused (`refusedAsHierarchical`).
+ */
+export async function walkPerPatient(
+  ctx: ProbeContext,
+  channel: DimseChannel,
+  model: QueryModel,
+  keys: Readonly<Record<string, string>>,
+  maxStudies: number,
+  onStudy: (dataset: Readonly<Record<string, unknown>>) => void,
+): Promise<StudyWalk> {
+  const { find, done, isOpen } = finder(ctx, channel, model);
+  return perPatient(find, done, isOpen, keys, maxStudies, onStudy, null);
+}
 
-  // Strict Patient Root: list the patients, then ask each one's studies.
+async function perPatient(
+  find: Find,
+  done: (q: readonly FindSummary[], perPatient: boolean, stoppedAtCap?: boolean) => StudyWalk,
+  isOpen: () => boolean,
+  keys: Readonly<Record<string, string>>,
+  maxStudies: number,
+  onStudy: (dataset: Readonly<Record<string, unknown>>) => void,
+  universal: FindSummary | null,
+): Promise<StudyWalk> {
+  const identifier = studyIdentifier(keys);
   const patientIds: string[] = [];
   const patients = await find({ QueryRetrieveLevel: 'PATIENT', PatientID: '' }, maxStudies, (ds) => {
     const pid = firstString(ds['PatientID']);
     if (pid !== null) patientIds.push(pid);
   });
-  if (!isClass(patients.finalStatus, 'success') && patientIds.length === 0) return done([universal], false);
+  if (!isClass(patients.finalStatus, 'success') && patientIds.length === 0)
+    return done(universal ? [universal] : [patients], false);
   const studyQueries: FindSummary[] = [];
   let seen = 0;
   let stoppedAtCap = false;
   for (const pid of patientIds) {
-    if (!channel.association.isOpen) break;
+    if (!isOpen()) break;
     if (seen >= maxStudies) {
       stoppedAtCap = true; // patients left unasked: the study count is a lower bound
       break;
@@ -126,7 +180,7 @@ export async function walkStudies(
     seen += q.matches;
   }
   patientIds.length = 0;
-  return done(studyQueries.length > 0 ? studyQueries : [universal], true, stoppedAtCap);
+  return done(studyQueries.length > 0 ? studyQueries : universal ? [universal] : [patients], true, stoppedAtCap);
 }
 
 export function firstString(v: unknown): string | null {

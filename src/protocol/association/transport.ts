@@ -266,7 +266,7 @@ function openSocket(opts: TransportOptions): Promise<net.Socket> {
   });
 }
 
-function tlsFactsOf(socket: tls.TLSSocket): TlsFacts {
+export function tlsFactsOf(socket: tls.TLSSocket): TlsFacts {
   const cert = socket.getPeerCertificate(false);
   const hasCert = cert && Object.keys(cert).length > 0;
   const cipher = socket.getCipher();

@@ -388,7 +388,9 @@ function decodeDatasetUnsafe(
   const decoder = charsetDecoder(rawCharset === undefined ? [] : splitCharsetTerms(rawCharset));
 
   // 3. dcmjs, one element at a time (DicomMessage._read would apply its own charset handling).
-  const copy = data.slice().buffer; // a standalone ArrayBuffer of exactly these bytes
+  // A standalone ArrayBuffer of exactly these bytes. (Not data.slice().buffer: for a Node Buffer,
+  // slice() shares memory and .buffer is the whole pool, so dcmjs would read other bytes.)
+  const copy = new Uint8Array(data).buffer;
   const stream = new ReadBufferStream(copy, little);
   stream.setDecoder(decoder);
   const dict: DicomJsonDataset = {};

@@ -225,7 +225,13 @@ export class SqliteStore implements Repository {
     const db = this.#db;
     db.exec(SCHEMA_MIGRATIONS_DDL);
     const known = migrations.length;
+    // Applied ones are skipped without the write lock, so a reader opening the store while a scan
+    // writes does not wait for the scan's transactions.
+    const applied = new Set(
+      (db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => num(r, 'version')),
+    );
     for (const m of migrations) {
+      if (applied.has(m.version)) continue;
       // BEGIN IMMEDIATE takes the write lock first, so two processes opening a new file at once
       // serialise here and the second sees the first's migrations as applied.
       this.#transaction(() => {

@@ -16,7 +16,8 @@ import { startLab, type RunningLab } from '../../../src/lab/lab.ts';
 import { LAB_CANARIES } from '../../../src/lab/archive.ts';
 import { LAB_PORTS } from '../../../src/lab/fleet.ts';
 import type { Expectation, TruthEndpoint } from '../../../src/lab/truth.ts';
-import { scanEndpoint } from '../../../src/scan/scan-endpoint.ts';
+import { scanEndpoint, type ScanEndpointOptions } from '../../../src/scan/scan-endpoint.ts';
+import { candidateTitles } from '../../../src/knowledge/ae-titles.ts';
 import { scanHost } from '../../../src/scan/scan-host.ts';
 import type { EndpointResult } from '../../../src/scan/endpoint-result.ts';
 import { formatEndpoint } from '../../../src/cli/summary.ts';
@@ -122,8 +123,7 @@ interface Gap {
 }
 
 /** Scanner limitations the lab exposes (src/probes/dicom/query-count.ts); described in the lab report. */
-const KNOWN_SCANNER_GAPS: readonly Gap[] = [
-];
+const KNOWN_SCANNER_GAPS: readonly Gap[] = [];
 
 function classify(ep: TruthEndpoint, x: Expectation, diffs: string[]): { gap: Gap | null; unexplained: string[] } {
   for (const gap of KNOWN_SCANNER_GAPS) {
@@ -140,6 +140,7 @@ const contexts: TestContext[] = [];
 async function scanAll(
   eps: readonly TruthEndpoint[],
   identityOf: (ep: TruthEndpoint) => { calledAe: string; callingAe: string },
+  options: ScanEndpointOptions = { aeDiscovery: { enabled: false } },
 ): Promise<EndpointResult[]> {
   const ctx = testContext({ timeouts: TIMEOUTS });
   contexts.push(ctx);
@@ -148,6 +149,7 @@ async function scanAll(
       ctx,
       { host: ep.host, port: ep.port, tls: ep.kind === 'dicom-tls' },
       identityOf(ep),
+      options,
     );
     outputs.push(JSON.stringify(result), formatEndpoint(result));
     return result;
@@ -203,6 +205,33 @@ test('endpoints that refuse a stranger are exposed as the truth says to their wo
   assert.ok(eps.some((e) => e.stranger.reject?.reason === 7) && eps.some((e) => e.stranger.reject?.reason === 3));
   const results = await scanAll(eps, (ep) => ep.workingAe!);
   await check(t, eps, results, (ep) => ep.withWorkingAe!);
+});
+
+test('AE-title discovery over the fleet: a default called AE is found and exposes what its working AE does', async () => {
+  const called = new Set(candidateTitles('called'));
+  const guessable = lab.endpoints.filter(
+    (e) =>
+      e.aePolicy?.checkCalledAe === true &&
+      e.aePolicy.callingAllowList === null &&
+      called.has(e.aePolicy.aeTitle) &&
+      e.withWorkingAe !== null,
+  );
+  const unguessable = lab.endpoints.filter(
+    (e) => e.aePolicy?.checkCalledAe === true && !called.has(e.aePolicy.aeTitle),
+  );
+  assert.ok(guessable.length >= 1, 'the fleet has an endpoint with a default called AE');
+  const results = await scanAll([...guessable, ...unguessable], () => lab.groundTruth.stranger, {
+    aeDiscovery: { paceMs: 100 },
+  });
+  guessable.forEach((ep, i) => {
+    const r = results[i]!;
+    assert.equal(r.aeDiscovery?.accepted?.calledAe, ep.aePolicy!.aeTitle, ep.id);
+    assert.equal(r.exposure, ep.withWorkingAe!.exposure, ep.id);
+  });
+  unguessable.forEach((ep, i) => {
+    const r = results[guessable.length + i]!;
+    assert.equal(r.aeDiscovery?.accepted ?? null, null, ep.id);
+  });
 });
 
 test('scanHost with TLS on auto picks the transport the truth says, port by port', async () => {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { makeArchive, type SyntheticArchive } from '../../fixtures/studies/synthetic.ts';
 import { startDcmqrscp, startOrthanc, startStorescp, type PeerBase } from '../../fixtures/peers/index.ts';
-import { scanEndpoint } from '../../../src/scan/scan-endpoint.ts';
+import { scanEndpoint, type ScanEndpointOptions } from '../../../src/scan/scan-endpoint.ts';
 import { testContext } from '../../helpers/probe-context.ts';
 
 const peers: PeerBase[] = [];
@@ -40,9 +40,20 @@ async function track<T extends PeerBase>(p: Promise<T>): Promise<T> {
   return peer;
 }
 
-async function scan(port: number, calledAe = 'ANY-SCP', tls = false, opts: Parameters<typeof testContext>[0] = {}) {
+async function scan(
+  port: number,
+  calledAe = 'ANY-SCP',
+  tls = false,
+  opts: Parameters<typeof testContext>[0] = {},
+  options: ScanEndpointOptions = {},
+) {
   const ctx = testContext(opts);
-  const { result } = await scanEndpoint(ctx, { host: '127.0.0.1', port, tls }, { calledAe, callingAe: 'PACSMAP' });
+  const { result } = await scanEndpoint(
+    ctx,
+    { host: '127.0.0.1', port, tls },
+    { calledAe, callingAe: 'PACSMAP' },
+    options,
+  );
   return { result, ctx };
 }
 
@@ -108,7 +119,8 @@ test('Orthanc with default access: association accepted, C-FIND refused (peer ab
 
 test('Orthanc checking the called AE: rejected, reason 7 (called AE not recognised), identified', async () => {
   const orthanc = await track(startOrthanc({ access: 'open', checkCalledAet: true, aet: 'ORTHANC' }));
-  const { result: r } = await scan(orthanc.port, 'ANY-SCP');
+  // Without AE-title discovery (test/integration/ae covers what discovery then finds).
+  const { result: r } = await scan(orthanc.port, 'ANY-SCP', false, {}, { aeDiscovery: { enabled: false } });
   assert.equal(r.status, 'success');
   assert.equal(r.service, 'dicom');
   assert.deepEqual(r.association.reject, {
@@ -188,12 +200,16 @@ test('storescp over TLS with a self-signed certificate: dicom-tls with the hands
   assert.equal(plain.result.service, null, 'plaintext DICOM to a TLS port is not DICOM');
 });
 
-test('Orthanc with LimitFindResults below the study count: counts reported as capped lower bounds', async () => {
+test('Orthanc with LimitFindResults below the study count: partitioned past the cap, exact counts', async () => {
   const orthanc = await track(startOrthanc({ access: 'open', archive, limitFindResults: 4 }));
   const { result: r } = await scan(orthanc.port);
   assert.equal(r.query.allowed, true);
-  assert.equal(r.query.studies, 4);
   assert.ok(archive.counts.studies > 4);
-  assert.equal(r.query.capped, true);
-  assert.equal(r.query.instancesEstimated, true);
+  assert.equal(r.query.studies, archive.counts.studies);
+  assert.equal(r.query.patients, archive.counts.patients);
+  assert.equal(r.query.instances, archive.counts.instances);
+  assert.equal(r.query.capped, false);
+  assert.equal(r.query.capDetected, 'server-cancel');
+  assert.ok(r.query.partitions > 1);
+  assert.equal(r.query.instancesEstimated, false);
 });

@@ -92,6 +92,15 @@ describe('encodeDataset → decodeDataset round trip of a C-FIND identifier', ()
       assert.equal(r.charsetFallback, false);
     });
   }
+  it('from a pooled Node Buffer (as Buffer.concat of PDV fragments makes): only its own bytes are read', () => {
+    const bytes = encodeDataset(STUDY_QUERY, IMPLICIT);
+    // Small Buffers share Node's 8 KiB pool: .buffer is the whole pool, filled here with noise.
+    Buffer.alloc(64, 0xff);
+    const pooled = Buffer.concat([Buffer.from(bytes.subarray(0, 10)), Buffer.from(bytes.subarray(10))]);
+    assert.ok(pooled.buffer.byteLength > pooled.byteLength, 'the test needs a pooled buffer');
+    const r = ok(decodeDataset(pooled, IMPLICIT));
+    assert.deepEqual(r.dataset, STUDY_QUERY_DECODED);
+  });
   it('with values, numbers and UTF-8 text', () => {
     const id = {
       SpecificCharacterSet: 'ISO_IR 192',

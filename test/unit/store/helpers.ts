@@ -25,6 +25,7 @@ export function sampleResult(host: string, port: number, marker = 'ORTHANC'): En
       calledAe: 'ANY-SCP',
       callingAe: 'PACSMAP',
       reject: null,
+      firstReject: null,
       abort: null,
       acceptor: { calledAe: 'ANY-SCP', callingAe: 'PACSMAP', maxPduLength: 16384 },
       contexts: [
@@ -40,6 +41,7 @@ export function sampleResult(host: string, port: number, marker = 'ORTHANC'): En
       timings: { connectMs: 0.4, acseMs: 1.2 },
     },
     tls: null,
+    aeDiscovery: null,
     echo: true,
     query: {
       allowed: true,
@@ -49,6 +51,10 @@ export function sampleResult(host: string, port: number, marker = 'ORTHANC'): En
       instancesEstimated: false,
       capped: false,
       phiCategories: ['patient-id', 'name', 'birth-date'],
+      capDetected: null,
+      queries: 1,
+      partitions: 1,
+      lowerBoundReasons: [],
     },
     services: {
       echo: true,
@@ -58,6 +64,8 @@ export function sampleResult(host: string, port: number, marker = 'ORTHANC'): En
       store: true,
       storageClasses: ['1.2.840.10008.5.1.4.1.1.2'],
     },
+    retrieve: null,
+    web: null,
     exposure: 'queryable',
     exposureLevels: ['queryable', 'writable', 'associable', 'identified'],
     observations: [

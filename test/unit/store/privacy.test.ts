@@ -1,33 +1,15 @@
 /**
  * The store never holds patient values: it receives pacsmap's own result JSON and observations
- * (counts, booleans, statuses), and its schema has no column meant for personal data.
+ * (counts, booleans, statuses). Here: the bytes of SQLite's files. The column allow-list (kept in
+ * schema-review.ts) and the stored-text search run on every backend in contract.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { openStore } from '../../../src/store/open.ts';
 import { endpointRecord, observationRecord, sampleResult, tempDir } from './helpers.ts';
-
-/** What a peer's C-FIND answered, as a probe holds it in memory for a moment (same marker as test/fixtures/studies). */
-const PEER_DATASETS = [
-  {
-    PatientName: 'CNRYZQX^ALICE',
-    PatientID: 'CNRYZQX-0001',
-    PatientBirthDate: '19120304',
-    AccessionNumber: 'ACC-CNRYZQX-77',
-  },
-  {
-    PatientName: 'CNRYZQX^BOB',
-    PatientID: 'CNRYZQX-0002',
-    PatientBirthDate: '19150607',
-    AccessionNumber: 'ACC-CNRYZQX-78',
-  },
-];
-const CANARIES = ['CNRYZQX', ...PEER_DATASETS.flatMap((d) => Object.values(d))];
-/** A value we do pass to the store, to prove the byte search sees stored text at all. */
-const POSITIVE_CONTROL = 'PCSMAPPOSITIVECTRL';
+import { CANARIES, PEER_DATASETS, POSITIVE_CONTROL } from './schema-review.ts';
 
 function occurrences(bytes: Buffer, needle: string): number {
   let n = 0;
@@ -86,42 +68,4 @@ test('no planted patient value reaches the database file or its WAL', async (t) 
   assert.ok(occurrences(main, POSITIVE_CONTROL) > 0, 'the main file holds the rows after the checkpoint');
   for (const bytes of filesOf(dbPath))
     for (const c of CANARIES) assert.equal(occurrences(bytes, c), 0, `canary ${c} found`);
-});
-
-/**
- * Every column of the schema, reviewed: none is meant for patient data. Adding a column fails this
- * test until it is reviewed and listed here.
- */
-const REVIEWED_COLUMNS: Record<string, string[]> = {
-  schema_migrations: ['version', 'name', 'applied_at'],
-  scans: ['id', 'created_at', 'started_at', 'finished_at', 'status', 'scope', 'settings', 'cursor'],
-  facilities: ['id', 'name', 'region', 'country', 'contact_email', 'ranges', 'latitude', 'longitude'],
-  targets: ['scan_id', 'host', 'port', 'seq', 'state'],
-  endpoints: ['scan_id', 'host', 'port', 'transport', 'status', 'service', 'exposure', 'facility_id', 'result'],
-  observations: ['scan_id', 'host', 'port', 'probe', 'status', 'started_at', 'duration_ms', 'detail', 'facts'],
-  findings: ['scan_id', 'host', 'port', 'finding_id', 'severity', 'evidence'],
-};
-
-const PERSONAL =
-  /patient|person|birth|dob|sex|gender|accession|physician|referring|study|series|instance|sop|uid|mrn|ssn|phone|address|dataset|pixel/i;
-
-test('the schema has no column meant for patient data', async (t) => {
-  const file = path.join(tempDir(t), 'schema.db');
-  await (await openStore(file)).close();
-  const raw = new DatabaseSync(file, { readOnly: true });
-  t.after(() => raw.close());
-  const tables = raw
-    .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
-    .all()
-    .map((r) => String(r['name']));
-  const columns: Record<string, string[]> = {};
-  for (const table of tables) {
-    columns[table] = raw
-      .prepare(`SELECT name FROM pragma_table_info(?)`)
-      .all(table)
-      .map((r) => String(r['name']));
-    for (const c of columns[table])
-      assert.doesNotMatch(`${table}.${c}`, PERSONAL, `${table}.${c} looks like a patient-data column`);
-  }
-  assert.deepEqual(columns, REVIEWED_COLUMNS);
 });
