@@ -6,19 +6,34 @@ import { SCAN_USAGE, scanCommand } from './scan-command.ts';
 import { LAB_USAGE, labCommand } from './lab-command.ts';
 import { SCANS_USAGE, scansCommand } from './scans-command.ts';
 import { SHOW_USAGE, showCommand } from './show-command.ts';
+import { WORKER_USAGE, workerCommand } from './worker-command.ts';
 
 const USAGE = `Usage: pacsmap COMMAND [options]
 
 Exposure risk mapping for picture archives (PACS): what can a stranger do with them?
 
 Commands:
-  scan HOST[:PORT]   scan one host's DICOM ports (pacsmap scan --help)
-  lab up|down|status a simulated fleet of PACS endpoints on loopback, with its ground truth (pacsmap lab --help)
+  scan TARGET…       find DICOM/PACS endpoints in the authorised scope and tell what a stranger can do there (pacsmap scan --help)
   scans              the scans in the store, newest first (pacsmap scans --help)
   show SCAN_ID       one stored scan: exposure, reachable data, endpoints; --json/--csv exports (pacsmap show --help)
+  worker             work the shards of distributed scans from a PostgreSQL store (pacsmap worker --help)
+  lab up|down|status a simulated fleet of PACS endpoints on loopback, with its ground truth (pacsmap lab --help)
   version            print the version
   help               this text
 `;
+
+interface Command {
+  readonly usage: string;
+  readonly run: (argv: readonly string[], io: Io, version: string) => Promise<number>;
+}
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  scan: { usage: SCAN_USAGE, run: scanCommand },
+  scans: { usage: SCANS_USAGE, run: (argv, io) => scansCommand(argv, io) },
+  show: { usage: SHOW_USAGE, run: showCommand },
+  worker: { usage: WORKER_USAGE, run: workerCommand },
+  lab: { usage: LAB_USAGE, run: (argv, io) => labCommand(argv, io) },
+};
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -27,16 +42,10 @@ export function version(): string {
 
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   const [command, ...rest] = argv;
+  const known = command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   try {
+    if (known) return await known.run(rest, io, version());
     switch (command) {
-      case 'scan':
-        return await scanCommand(rest, io, version());
-      case 'lab':
-        return await labCommand(rest, io);
-      case 'scans':
-        return await scansCommand(rest, io);
-      case 'show':
-        return await showCommand(rest, io, version());
       case 'version':
       case '--version':
         io.out(`pacsmap ${version()}\n`);
@@ -52,9 +61,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     }
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(
-        `pacsmap: ${(err as Error).message}\n\n${command === 'scan' ? SCAN_USAGE : command === 'lab' ? LAB_USAGE : command === 'scans' ? SCANS_USAGE : command === 'show' ? SHOW_USAGE : USAGE}`,
-      );
+      io.err(`pacsmap: ${(err as Error).message}\n\n${known?.usage ?? USAGE}`);
       return 64;
     }
     // Our own errors never carry peer data; still, print only the name and message of what we threw.

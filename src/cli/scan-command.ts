@@ -19,7 +19,8 @@ import {
   type ScanPlan,
 } from '../scan/scan-plan.ts';
 import { DISCOVERY_FORMATS, type DiscoveryFormat } from '../import/import.ts';
-import { DEFAULT_DB, openStore } from '../store/open.ts';
+import { DEFAULT_DB, openStore, parseStoreUrl } from '../store/open.ts';
+import { distributedSettings } from '../distributed/progress.ts';
 import type { FacilityRecord, Repository, ScanRecord } from '../store/repository.ts';
 import { readSpecFile, type SpecSource } from '../targets/spec.ts';
 import { DEFAULT_PORTS } from '../targets/ports.ts';
@@ -94,6 +95,9 @@ Web (DICOMweb, Orthanc REST, viewers; first on 80, 443, 8042, 8080, else when a 
 Store and output:
       --db URL           the store: a file path or sqlite:PATH (default ${DEFAULT_DB})
       --resume SCAN_ID   carry on an interrupted scan from what it committed
+      --distributed      submit the scan as shards to the job queue in the --db PostgreSQL database
+                         and return; \`pacsmap worker\` processes on any machine scan them (docs/distributed.md)
+      --shard-size N     work items per shard (default max(256, total/256))
       --json FILE        export the scan as JSON (docs/scan-json.md); "-" for stdout
       --csv FILE         export the endpoints as CSV; "-" for stdout
       --audit FILE       append one JSON line per probe (default pacsmap-audit.jsonl; "none" to disable)
@@ -134,6 +138,8 @@ const OPTIONS = {
   'no-web': { type: 'boolean', default: false },
   'try-default-credentials': { type: 'boolean', default: false },
   db: { type: 'string', default: DEFAULT_DB },
+  distributed: { type: 'boolean', default: false },
+  'shard-size': { type: 'string' },
   resume: { type: 'string' },
   json: { type: 'string' },
   csv: { type: 'string' },
@@ -254,6 +260,8 @@ export async function scanCommand(argv: readonly string[], io: Io, version: stri
   }
   const log = values.verbose ? jsonLogger('debug', io.err) : silentLogger;
   const audit = values.audit === 'none' ? noAuditLog : fileAuditLog(values.audit);
+  if (values.distributed && parseStoreUrl(values.db).kind !== 'postgres')
+    throw new UsageError('--distributed needs --db postgres://…');
   const store = await openStore(values.db);
   try {
     let scanId: string;
@@ -271,6 +279,10 @@ export async function scanCommand(argv: readonly string[], io: Io, version: stri
         io.err(`pacsmap: scan ${scan.id} is already finished\n`);
         return 2;
       }
+      if (distributedSettings(scan.settings)) {
+        io.err(`pacsmap: scan ${scan.id} is distributed: its workers carry it on (pacsmap worker --db …)\n`);
+        return 2;
+      }
       plan = planOf(scan);
       prepared = await prepareScan(plan, { resuming: true });
       start = BigInt(scan.cursor ?? '0');
@@ -280,6 +292,22 @@ export async function scanCommand(argv: readonly string[], io: Io, version: stri
     } else {
       plan = await planFromArgs(values, positionals);
       prepared = await prepareScan(plan);
+      if (values.distributed) {
+        const { submitDistributedScan } = await import('../distributed/submit.ts');
+        const s = await submitDistributedScan({
+          url: values.db,
+          store,
+          plan,
+          prepared,
+          version,
+          ...(values['shard-size']
+            ? { shardSize: BigInt(parsePositiveInt(values['shard-size'], '--shard-size')) }
+            : {}),
+        });
+        io.out(`scan ${s.scanId}: ${s.total} work items in ${s.shards} shards of ${s.shardSize}, queued\n`);
+        io.err('start workers: pacsmap worker --db URL   (progress: pacsmap scans --db URL)\n');
+        return 0;
+      }
       if (prepared.registry) await store.upsertFacilities(prepared.registry.facilities.map(facilityRecord));
       const scan = await store.createScan({
         id: randomUUID(),

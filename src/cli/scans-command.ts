@@ -1,6 +1,13 @@
 /** `pacsmap scans`: the scans in the store, newest first. */
 import { parseArgs } from 'node:util';
 import { NoDatabaseError, openExistingStore } from '../report/sink.ts';
+import {
+  distributedProgressAt,
+  distributedSettings,
+  formatDistributedProgress,
+  type DistributedProgress,
+} from '../distributed/progress.ts';
+import { parseStoreUrl } from '../store/open.ts';
 import { exposedCount, exposureCounts, formatScanProgress, scanProgress, scanSettings } from '../report/scans.ts';
 import { TextTable } from '../report/table.ts';
 import { DEFAULT_DB } from '../store/open.ts';
@@ -44,6 +51,8 @@ export function shortTime(iso: string | null): string {
 interface ScanLine {
   readonly scan: ScanRecord;
   readonly exposure: Record<string, number>;
+  /** Shards of a distributed scan, from the job queue (PostgreSQL stores only). */
+  readonly shards: DistributedProgress | null;
 }
 
 function scanJson(l: ScanLine): object {
@@ -60,6 +69,7 @@ function scanJson(l: ScanLine): object {
     workTotal: typeof workTotal === 'string' || typeof workTotal === 'number' ? String(workTotal) : null,
     progress: { done: p.done.toString(), total: p.total === null ? null : p.total.toString() },
     counts: { ...l.scan.counts, exposed: exposedCount(l.exposure), exposure: exposureCounts(l.exposure) },
+    distributed: l.shards,
   };
 }
 
@@ -90,8 +100,15 @@ export async function scansCommand(argv: readonly string[], io: Io): Promise<num
     throw err;
   }
   try {
+    const scans = await repo.listScans();
+    const distributed = scans.filter((s) => distributedSettings(s.settings) !== null).map((s) => s.id);
+    const shards =
+      distributed.length > 0 && parseStoreUrl(values.db).kind === 'postgres'
+        ? await distributedProgressAt(values.db, distributed)
+        : new Map<string, DistributedProgress>();
     const lines: ScanLine[] = [];
-    for (const scan of await repo.listScans()) lines.push({ scan, exposure: await repo.countsByExposure(scan.id) });
+    for (const scan of scans)
+      lines.push({ scan, exposure: await repo.countsByExposure(scan.id), shards: shards.get(scan.id) ?? null });
     if (values.json) {
       io.out(`${JSON.stringify(lines.map(scanJson), null, 2)}\n`);
       return 0;
@@ -114,7 +131,7 @@ export async function scansCommand(argv: readonly string[], io: Io): Promise<num
       l.scan.id.slice(0, idLength),
       shortTime(l.scan.createdAt),
       l.scan.status,
-      formatScanProgress(scanProgress(l.scan)),
+      l.shards ? formatDistributedProgress(l.shards) : formatScanProgress(scanProgress(l.scan)),
       l.scan.counts.endpoints.toLocaleString('en-US'),
       exposedCount(l.exposure).toLocaleString('en-US'),
       l.scan.scope.replace(/\s+/g, ' '),

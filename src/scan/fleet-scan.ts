@@ -15,7 +15,8 @@ import type { AuditLog, Logger } from '../log/logger.ts';
 import type { Observation, ProbeContext } from '../probes/probe.ts';
 import { probeTcpConnect } from '../probes/tcp/connect.ts';
 import { BatchWriter } from '../store/batch-writer.ts';
-import type { EndpointRecord, Repository } from '../store/repository.ts';
+import type { EndpointFigures, EndpointRecord, Repository } from '../store/repository.ts';
+import { countryOfAddress } from '../report/geo.ts';
 import type { Skipped } from '../targets/target-set.ts';
 import type { EndpointResult } from './endpoint-result.ts';
 import { probeOpenPort, type PortProbeOptions } from './probe-port.ts';
@@ -241,5 +242,30 @@ function endpointRecord(
     exposure: result.exposure,
     facilityId,
     result: doc,
+    figures: endpointFigures(unit, result, assessment, facilityId),
+  };
+}
+
+/** The figures the store aggregates (migration 0003): counts only where records are exposed. */
+function endpointFigures(
+  unit: WorkUnit,
+  result: EndpointResult,
+  assessment: EndpointAssessment,
+  facilityId: string | null,
+): EndpointFigures {
+  const q = result.query;
+  // A suspected honeypot's records are not patient exposure.
+  const counted = q.allowed && assessment.countsAsExposure;
+  return {
+    exposed: isExposed(result.exposure) && assessment.countsAsExposure,
+    honeypot: !assessment.countsAsExposure,
+    patients: counted ? (q.patients ?? 0) : null,
+    studies: counted ? (q.studies ?? 0) : null,
+    instances: counted ? q.instances : null,
+    countsCapped: counted && q.capped,
+    phiCategories: counted ? q.phiCategories.filter((c) => c !== '' && !c.includes(',')) : [],
+    riskScore: assessment.score,
+    // The facility's own country comes through the store's join; GeoIP only outside the registry.
+    country: facilityId === null ? countryOfAddress(unit.address) : null,
   };
 }

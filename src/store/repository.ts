@@ -104,6 +104,29 @@ export interface EndpointRecord {
   readonly facilityId: string | null;
   /** The endpoint result JSON document (docs/scan-json.md `endpoints[]`). */
   readonly result: unknown;
+  /**
+   * Figures for aggregation (migration 0003), derived from the result and its assessment by the
+   * writer. Absent on records written without them (read back absent too).
+   */
+  readonly figures?: EndpointFigures;
+}
+
+/** An endpoint's figures: counts and flags only, never a patient value. */
+export interface EndpointFigures {
+  /** A stranger's association is accepted (associable or worse) and it is not a suspected honeypot. */
+  readonly exposed: boolean;
+  readonly honeypot: boolean;
+  /** What a stranger's query reaches; null unless the query was allowed and counts as exposure. */
+  readonly patients: number | null;
+  readonly studies: number | null;
+  readonly instances: number | null;
+  /** The counts are lower bounds. */
+  readonly countsCapped: boolean;
+  /** Categories of personal data seen (ids of src/knowledge/phi-categories.json), no commas in ids. */
+  readonly phiCategories: readonly string[];
+  readonly riskScore: number | null;
+  /** Offline GeoIP country (ISO 3166 alpha-2) of an address outside the registry, else null. */
+  readonly country: string | null;
 }
 
 export interface ObservationRecord {
@@ -170,6 +193,63 @@ export interface TargetCounts {
   readonly done: number;
 }
 
+export const USER_ROLES = ['viewer', 'operator', 'admin'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+/** A dashboard account. */
+export interface UserRecord {
+  readonly name: string;
+  readonly role: UserRole;
+  /** A self-describing password hash made by the dashboard (never the password). */
+  readonly passwordHash: string;
+  /** ISO 8601. */
+  readonly createdAt: string;
+}
+
+export const FIGURE_GROUPS = ['total', 'facility', 'region', 'country'] as const;
+export type FigureGroup = (typeof FIGURE_GROUPS)[number];
+
+/** Aggregated figures of one group of a scan's endpoints, computed in the database. */
+export interface FigureRow {
+  /**
+   * The group: facility id, region or country (the facility's, else the endpoint's GeoIP one);
+   * null for `total` and for endpoints with none.
+   */
+  readonly key: string | null;
+  /** For `region`/`facility`: the group's country (facility first, else GeoIP); `country`: the key; `total`: null. */
+  readonly country: string | null;
+  readonly endpoints: number;
+  /** Associable or worse, not suspected honeypots. */
+  readonly exposedEndpoints: number;
+  readonly honeypots: number;
+  /** Endpoints per exposure value (opaque strings, as written). */
+  readonly byExposure: Readonly<Record<string, number>>;
+  /** Endpoints whose records count: query allowed, not a honeypot ("archives"). */
+  readonly archivesExposed: number;
+  /** Sums over those archives (upper bounds: a patient may sit in two archives). */
+  readonly patients: number;
+  readonly studies: number;
+  readonly instances: number;
+  /** Archives whose counts are lower bounds (then the sums are too). */
+  readonly cappedArchives: number;
+  /** Categories of personal data seen on the group's archives, sorted. */
+  readonly phiCategories: readonly string[];
+  readonly maxRisk: number | null;
+  readonly meanRisk: number | null;
+  /** Finding rows per severity (opaque strings). */
+  readonly findingsBySeverity: Readonly<Record<string, number>>;
+}
+
+/** How often one finding was raised in a scan. */
+export interface FindingCount {
+  readonly findingId: string;
+  readonly severity: string;
+  /** Endpoints it was raised on. */
+  readonly endpoints: number;
+  /** Distinct facilities among them (endpoints without a facility not counted). */
+  readonly facilities: number;
+}
+
 export interface Repository {
   // Scans
   createScan(scan: NewScan): Promise<ScanRecord>;
@@ -206,6 +286,19 @@ export interface Repository {
   findings(scanId: string, query?: EndpointKeyQuery): AsyncIterable<FindingRecord>;
   /** Number of endpoints per exposure value. */
   countsByExposure(scanId: string): Promise<Record<string, number>>;
+
+  // Figures (migration 0003): GROUP BY in the database, a row per group, never every endpoint
+  /** Rows sorted by key (null last); `total` always gives exactly one row. */
+  figures(scanId: string, groupBy: FigureGroup): Promise<FigureRow[]>;
+  /** Every finding id raised in the scan, most endpoints first, then by id. */
+  findingCounts(scanId: string): Promise<FindingCount[]>;
+
+  // Users (dashboard accounts)
+  /** StoreError('user NAME exists') on a duplicate name. */
+  createUser(user: UserRecord): Promise<void>;
+  getUser(name: string): Promise<UserRecord | null>;
+  /** By name. */
+  listUsers(): Promise<UserRecord[]>;
 
   close(): Promise<void>;
 }

@@ -17,9 +17,16 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { SCHEMA_MIGRATIONS_DDL, loadMigrations, type Migration } from '../migrations.ts';
+import { FIGURE_COLUMNS, assembleFigures, figureQueries, figureValues, figuresOf } from '../figures-sql.ts';
 import {
   SCAN_STATUSES,
   StoreError,
+  USER_ROLES,
+  type FigureGroup,
+  type FigureRow,
+  type FindingCount,
+  type UserRecord,
+  type UserRole,
   type EndpointKeyQuery,
   type EndpointQuery,
   type EndpointRecord,
@@ -160,7 +167,10 @@ const SCAN_SELECT = `SELECT s.id, s.created_at, s.started_at, s.finished_at, s.s
   FROM scans s`;
 
 const FACILITY_COLUMNS = 'id, name, region, country, contact_email, ranges, latitude, longitude';
-const ENDPOINT_COLUMNS = 'scan_id, host, port, transport, status, service, exposure, facility_id, result';
+const ENDPOINT_COLUMNS = `scan_id, host, port, transport, status, service, exposure, facility_id, result, ${FIGURE_COLUMNS}`;
+const FIGURE_UPDATES = FIGURE_COLUMNS.split(', ')
+  .map((c) => `${c} = excluded.${c}`)
+  .join(', ');
 const OBSERVATION_COLUMNS = 'scan_id, host, port, probe, status, started_at, duration_ms, detail, facts';
 const FINDING_COLUMNS = 'scan_id, host, port, finding_id, severity, evidence';
 
@@ -207,8 +217,39 @@ function toEndpoint(row: Row): EndpointRecord {
     exposure: str(row, 'exposure'),
     facilityId: strOrNull(row, 'facility_id'),
     result: parsed(row, 'result'),
+    ...withFigures(row),
   };
 }
+
+function withFigures(row: Row): { figures?: EndpointRecord['figures'] } {
+  const figures = figuresOf(row);
+  return figures ? { figures } : {};
+}
+
+function userRole(v: string): UserRole {
+  if ((USER_ROLES as readonly string[]).includes(v)) return v as UserRole;
+  throw new StoreError(`unknown user role ${v}`);
+}
+
+function toUser(row: Row): UserRecord {
+  return {
+    name: str(row, 'name'),
+    role: userRole(str(row, 'role')),
+    passwordHash: str(row, 'password_hash'),
+    createdAt: str(row, 'created_at'),
+  };
+}
+
+/** Orders finding counts: most endpoints first, then by id. */
+function byCount(a: FindingCount, b: FindingCount): number {
+  return b.endpoints - a.endpoints || (a.findingId < b.findingId ? -1 : a.findingId > b.findingId ? 1 : 0);
+}
+
+const FINDING_COUNTS = (
+  p: string,
+): string => `SELECT x.finding_id, x.severity, COUNT(*) AS n, COUNT(DISTINCT e.facility_id) AS nf
+  FROM findings x LEFT JOIN endpoints e ON e.scan_id = x.scan_id AND e.host = x.host AND e.port = x.port
+  WHERE x.scan_id = ${p} GROUP BY x.finding_id, x.severity`;
 
 function toObservation(row: Row): ObservationRecord {
   return {
@@ -643,6 +684,7 @@ export class PostgresStore implements Repository {
         e.exposure,
         e.facilityId,
         json(e.result, 'endpoint result'),
+        ...figureValues(e.figures),
       ],
     );
     const observations = lastByKey(batch.observations ?? [], (o) =>
@@ -679,11 +721,14 @@ export class PostgresStore implements Repository {
         await this.#insertRows(
           c,
           `INSERT INTO endpoints (${ENDPOINT_COLUMNS})`,
-          ['text', 'text', 'integer', 'text', 'text', 'text', 'text', 'text', 'text'],
+          [
+            ...['text', 'text', 'integer', 'text', 'text', 'text', 'text', 'text', 'text'],
+            ...['integer', 'integer', 'integer', 'integer', 'integer', 'integer', 'text', 'float8', 'text'],
+          ],
           endpoints,
           `ON CONFLICT (scan_id, host, port) DO UPDATE SET transport = excluded.transport, status = excluded.status,
             service = excluded.service, exposure = excluded.exposure, facility_id = excluded.facility_id,
-            result = excluded.result`,
+            result = excluded.result, ${FIGURE_UPDATES}`,
         );
         await this.#insertRows(
           c,
@@ -790,6 +835,50 @@ export class PostgresStore implements Repository {
       counts[str(row, 'exposure')] = num(row, 'n');
     }
     return counts;
+  }
+
+  // Figures
+
+  async figures(scanId: string, groupBy: FigureGroup): Promise<FigureRow[]> {
+    const q = figureQueries(groupBy, '$1');
+    const [base, exposure, severity, categories] = await Promise.all([
+      this.#rows(q.base, [scanId]),
+      this.#rows(q.exposure, [scanId]),
+      this.#rows(q.severity, [scanId]),
+      this.#rows(q.categories, [scanId]),
+    ]);
+    return assembleFigures(groupBy, { base, exposure, severity, categories });
+  }
+
+  async findingCounts(scanId: string): Promise<FindingCount[]> {
+    return (await this.#rows(FINDING_COUNTS('$1'), [scanId]))
+      .map((r) => ({
+        findingId: str(r, 'finding_id'),
+        severity: str(r, 'severity'),
+        endpoints: num(r, 'n'),
+        facilities: num(r, 'nf'),
+      }))
+      .sort(byCount);
+  }
+
+  // Users
+
+  async createUser(user: UserRecord): Promise<void> {
+    const res = await this.#query(
+      this.#pool,
+      `INSERT INTO users (name, role, password_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING`,
+      [user.name, userRole(user.role), user.passwordHash, user.createdAt],
+    );
+    if (res.rowCount === 0) throw new StoreError(`user ${user.name} exists`);
+  }
+
+  async getUser(name: string): Promise<UserRecord | null> {
+    const [row] = await this.#rows('SELECT name, role, password_hash, created_at FROM users WHERE name = $1', [name]);
+    return row ? toUser(row) : null;
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    return (await this.#rows('SELECT name, role, password_hash, created_at FROM users ORDER BY name')).map(toUser);
   }
 
   // PostgreSQL-specific (not part of Repository)

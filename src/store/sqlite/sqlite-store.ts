@@ -13,9 +13,16 @@
 import { randomUUID } from 'node:crypto';
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
 import { SCHEMA_MIGRATIONS_DDL, loadMigrations, type Migration } from '../migrations.ts';
+import { FIGURE_COLUMNS, assembleFigures, figureQueries, figureValues, figuresOf } from '../figures-sql.ts';
 import {
   SCAN_STATUSES,
   StoreError,
+  USER_ROLES,
+  type FigureGroup,
+  type FigureRow,
+  type FindingCount,
+  type UserRecord,
+  type UserRole,
   type EndpointKeyQuery,
   type EndpointQuery,
   type EndpointRecord,
@@ -103,7 +110,10 @@ const SCAN_SELECT = `SELECT s.id, s.created_at, s.started_at, s.finished_at, s.s
   (SELECT COUNT(*) FROM findings f WHERE f.scan_id = s.id) AS n_findings
   FROM scans s`;
 
-const ENDPOINT_COLUMNS = 'scan_id, host, port, transport, status, service, exposure, facility_id, result';
+const ENDPOINT_COLUMNS = `scan_id, host, port, transport, status, service, exposure, facility_id, result, ${FIGURE_COLUMNS}`;
+const FIGURE_UPDATES = FIGURE_COLUMNS.split(', ')
+  .map((c) => `${c} = excluded.${c}`)
+  .join(', ');
 const OBSERVATION_COLUMNS = 'scan_id, host, port, probe, status, started_at, duration_ms, detail, facts';
 const FINDING_COLUMNS = 'scan_id, host, port, finding_id, severity, evidence';
 
@@ -150,8 +160,39 @@ function toEndpoint(row: Row): EndpointRecord {
     exposure: str(row, 'exposure'),
     facilityId: strOrNull(row, 'facility_id'),
     result: parsed(row, 'result'),
+    ...withFigures(row),
   };
 }
+
+function withFigures(row: Row): { figures?: EndpointRecord['figures'] } {
+  const figures = figuresOf(row);
+  return figures ? { figures } : {};
+}
+
+function userRole(v: string): UserRole {
+  if ((USER_ROLES as readonly string[]).includes(v)) return v as UserRole;
+  throw new StoreError(`unknown user role ${v}`);
+}
+
+function toUser(row: Row): UserRecord {
+  return {
+    name: str(row, 'name'),
+    role: userRole(str(row, 'role')),
+    passwordHash: str(row, 'password_hash'),
+    createdAt: str(row, 'created_at'),
+  };
+}
+
+/** Orders finding counts: most endpoints first, then by id. */
+function byCount(a: FindingCount, b: FindingCount): number {
+  return b.endpoints - a.endpoints || (a.findingId < b.findingId ? -1 : a.findingId > b.findingId ? 1 : 0);
+}
+
+const FINDING_COUNTS = (
+  p: string,
+): string => `SELECT x.finding_id, x.severity, COUNT(*) AS n, COUNT(DISTINCT e.facility_id) AS nf
+  FROM findings x LEFT JOIN endpoints e ON e.scan_id = x.scan_id AND e.host = x.host AND e.port = x.port
+  WHERE x.scan_id = ${p} GROUP BY x.finding_id, x.severity`;
 
 function toObservation(row: Row): ObservationRecord {
   return {
@@ -471,10 +512,10 @@ export class SqliteStore implements Repository {
 
   #upsertEndpoint(e: EndpointRecord): void {
     this.#run(
-      `INSERT INTO endpoints (${ENDPOINT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO endpoints (${ENDPOINT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (scan_id, host, port) DO UPDATE SET transport = excluded.transport, status = excluded.status,
          service = excluded.service, exposure = excluded.exposure, facility_id = excluded.facility_id,
-         result = excluded.result`,
+         result = excluded.result, ${FIGURE_UPDATES}`,
       e.scanId,
       e.host,
       e.port,
@@ -484,6 +525,7 @@ export class SqliteStore implements Repository {
       e.exposure,
       e.facilityId,
       json(e.result, 'endpoint result'),
+      ...figureValues(e.figures),
     );
   }
 
@@ -597,6 +639,51 @@ export class SqliteStore implements Repository {
       counts[str(row, 'exposure')] = num(row, 'n');
     }
     return counts;
+  }
+
+  // Figures
+
+  async figures(scanId: string, groupBy: FigureGroup): Promise<FigureRow[]> {
+    const q = figureQueries(groupBy, '?');
+    return assembleFigures(groupBy, {
+      base: this.#all(q.base, scanId),
+      exposure: this.#all(q.exposure, scanId),
+      severity: this.#all(q.severity, scanId),
+      categories: this.#all(q.categories, scanId),
+    });
+  }
+
+  async findingCounts(scanId: string): Promise<FindingCount[]> {
+    return this.#all(FINDING_COUNTS('?'), scanId)
+      .map((r) => ({
+        findingId: str(r, 'finding_id'),
+        severity: str(r, 'severity'),
+        endpoints: num(r, 'n'),
+        facilities: num(r, 'nf'),
+      }))
+      .sort(byCount);
+  }
+
+  // Users
+
+  async createUser(user: UserRecord): Promise<void> {
+    const changed = this.#run(
+      `INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+      user.name,
+      userRole(user.role),
+      user.passwordHash,
+      user.createdAt,
+    );
+    if (changed === 0) throw new StoreError(`user ${user.name} exists`);
+  }
+
+  async getUser(name: string): Promise<UserRecord | null> {
+    const row = this.#get('SELECT name, role, password_hash, created_at FROM users WHERE name = ?', name);
+    return row ? toUser(row) : null;
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    return this.#all('SELECT name, role, password_hash, created_at FROM users ORDER BY name').map(toUser);
   }
 
   // SQLite-specific (not part of Repository)

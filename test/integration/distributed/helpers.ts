@@ -40,7 +40,7 @@ export async function createTestDb(): Promise<TestDb> {
   };
 }
 
-const ENTRY = path.resolve(import.meta.dirname, '../../../src/distributed/worker-entry.ts');
+const BIN = path.resolve(import.meta.dirname, '../../../bin/pacsmap.js');
 
 export interface WorkerProcess {
   readonly child: ChildProcess;
@@ -49,7 +49,7 @@ export interface WorkerProcess {
 }
 
 export function spawnWorker(url: string, args: string[]): WorkerProcess {
-  const child = spawn(process.execPath, [ENTRY, '--db', url, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'worker', '--db', url, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => {
     err += d;

@@ -11,7 +11,7 @@ import { submitDistributedScan } from '../../../src/distributed/submit.ts';
 import { distributedProgress } from '../../../src/distributed/progress.ts';
 import { prepareScan } from '../../../src/scan/scan-plan.ts';
 import { openStore } from '../../../src/store/open.ts';
-import { labSetup, tripwire, type LabSetup } from '../fleet/helpers.ts';
+import { labSetup, pacsmap, tripwire, type LabSetup } from '../fleet/helpers.ts';
 import {
   createTestDb,
   distSubnetByte,
@@ -173,4 +173,44 @@ test('the scan rate is shared: 3 workers together keep to it', async () => {
   // And the whole run took at least what the rate imposes (unlimited, it takes well under a second).
   const spanMs = starts.at(-1)! - starts[0]!;
   assert.ok(spanMs >= ((starts.length - burst - 1) * 1000) / rate - 100, `${starts.length} connects in ${spanMs} ms`);
+});
+
+test('through the command line: scan --distributed queues shards, pacsmap worker works them, scans shows the shards', async () => {
+  // The lab's registry is the scope; four ports of it make a handful of shards.
+  const ports = setup.ports;
+  const sub = await pacsmap([
+    'scan',
+    '--facilities',
+    setup.registry,
+    '-p',
+    ports,
+    '--db',
+    db.url,
+    '--distributed',
+    '--shard-size',
+    '40',
+  ]);
+  assert.equal(sub.code, 0, sub.err);
+  const m = /^scan (\S+): (\d+) work items in (\d+) shards of 40, queued$/m.exec(sub.out);
+  assert.ok(m, sub.out);
+  const [, scanId, , shards] = m;
+  const refused = await pacsmap([
+    'scan',
+    '--facilities',
+    setup.registry,
+    '--distributed',
+    '--db',
+    path.join(setup.dir, 'x.db'),
+  ]);
+  assert.equal(refused.code, 64, 'a distributed scan needs PostgreSQL');
+  const queued = await pacsmap(['scans', '--db', db.url]);
+  assert.match(queued.out, new RegExp(`shards 0/${shards}`));
+  const w = spawnWorker(db.url, ['--once', '--concurrency', '2', '--poll', '100ms', '--audit', 'none']);
+  assert.equal((await w.exit).code, 0, w.stderr());
+  const done = await pacsmap(['scans', '--db', db.url]);
+  const row = done.out.split('\n').find((l) => scanId!.startsWith(l.split(/\s+/)[0]!) && l.includes('finished'));
+  assert.ok(row, done.out);
+  assert.match(row, new RegExp(`shards ${shards}/${shards}`));
+  const again = await pacsmap(['scan', '--resume', scanId!, '--db', db.url]);
+  assert.equal(again.code, 2, 'a finished distributed scan is not resumed by hand');
 });

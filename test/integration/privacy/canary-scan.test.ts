@@ -73,9 +73,12 @@ for (const charset of ['ISO_IR 100', 'ISO_IR 192'] as const) {
     peers.push(qr);
     const cwd = await tempDir('cwd');
     const outputs: Record<string, string> = {};
-    // Human summary, verbose logs, JSON to a file, audit log in the working directory.
+    // Human summary, verbose logs, JSON and CSV to files, audit log and store (./pacsmap.db) in the
+    // working directory; the retrieval proof pulls one instance (with its canary patient) into memory,
+    // and the web probes read Orthanc's REST API and DICOMweb (whose answers carry the canaries too).
+    const ports = `${orthanc.port},${qr.port},${orthanc.httpPort}`;
     const a = await run(
-      ['scan', '127.0.0.1', '-p', `${orthanc.port},${qr.port}`, '--called-ae', 'DCMQRSCP', '--json', 'out.json', '-v'],
+      ['scan', '127.0.0.1', '-p', ports, '--called-ae', 'DCMQRSCP', '--depth', 'retrieve', '--json', 'out.json', '--csv', 'out.csv', '-v'],
       cwd,
     );
     assert.equal(a.code, 0, a.stderr);
@@ -87,11 +90,13 @@ for (const charset of ['ISO_IR 100', 'ISO_IR 192'] as const) {
         'scan',
         '127.0.0.1',
         '-p',
-        `${orthanc.port},${qr.port}`,
+        ports,
         '--called-ae',
         'DCMQRSCP',
         '--json',
         '-',
+        '--db',
+        'second.db',
         '--audit',
         'audit2.jsonl',
       ],
@@ -132,6 +137,13 @@ for (const charset of ['ISO_IR 100', 'ISO_IR 192'] as const) {
       assert.equal(e['exposure'], 'retrievable');
     }
     // The scan really read the records: otherwise "no canary" would prove nothing.
+    assert.equal(report.endpoints.length, 3, 'two DICOM ports and Orthanc HTTP');
+    const full = report.endpoints as unknown as Array<{ service: string; retrieve: { proven: boolean; get: { instanceBytes: number } } | null }>;
+    for (const e of full.filter((x) => x.service === 'dicom')) {
+      assert.equal(e.retrieve?.proven, true, 'an instance came back by C-GET (and was dropped)');
+      assert.ok((e.retrieve?.get.instanceBytes ?? 0) > 0);
+    }
+    assert.ok(full.some((x) => x.service === 'http'), 'the web probes read Orthanc over HTTP');
     for (const e of report.endpoints) {
       assert.equal(e.query.patients, archive.counts.patients, `patients counted on port ${e.port}`);
       assert.equal(e.query.studies, archive.counts.studies);
@@ -143,6 +155,6 @@ for (const charset of ['ISO_IR 100', 'ISO_IR 192'] as const) {
     assert.ok(canaryHits(JSON.stringify({ v: archive.canaryTokens.at(-1) }), archive).length > 0);
     for (const [where, text] of Object.entries(outputs)) assertNoCanaries(where, text, archive);
     const files = assertNoCanariesInFiles(cwd, archive);
-    assert.ok(files >= 3, 'out.json and both audit logs were searched');
+    assert.ok(files >= 5, 'out.json, out.csv, the audit log and both stores were searched');
   });
 }

@@ -15,6 +15,7 @@ import {
   type ObservationRecord,
   type Repository,
 } from '../../../src/store/repository.ts';
+import { describeFiguresContract } from './figures-contract.ts';
 import { endpointRecord, hostOf, observationRecord, sampleResult } from './helpers.ts';
 import { CANARIES, PEER_DATASETS, PERSONAL, POSITIVE_CONTROL, REVIEWED_COLUMNS } from './schema-review.ts';
 
@@ -596,6 +597,8 @@ export function describeRepositoryContract(name: string, backend: ContractBacken
         assert.equal(Number(rows[0]?.['n']), 0, `no duplicate keys in ${table}`);
       }
     });
+
+    describeFiguresContract(fresh);
 
     test('privacy: every column reviewed, none meant for patient data', async (t) => {
       const loc = await backend.location(t);

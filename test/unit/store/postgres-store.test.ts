@@ -1,6 +1,7 @@
 /** PostgreSQL-specific behaviour: connection settings, round trips per batch, errors without secrets. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { loadMigrations } from '../../../src/store/migrations.ts';
 import { openStore } from '../../../src/store/open.ts';
 import { PostgresStore } from '../../../src/store/postgres/postgres-store.ts';
 import { StoreError } from '../../../src/store/repository.ts';
@@ -35,7 +36,7 @@ test('openStore(postgres://…) opens a pool named pacsmap with the given size a
   assert.equal(d.applicationName, 'pacsmap');
   assert.equal(d.statementTimeout, '1500ms');
   assert.equal(d.poolSize, 3);
-  assert.equal(d.schemaVersion, 2);
+  assert.equal(d.schemaVersion, loadMigrations().length);
   assert.match(d.schema, /^pg\d+$/, 'the search_path of the URL options is honoured');
   assert.equal(d.collation, 'C', 'the test database orders text by bytes, as SQLite does');
   const other = await PostgresStore.open(`${url}&application_name=worker-7`);

@@ -23,7 +23,7 @@ test('opening a file sets WAL, synchronous=NORMAL, foreign keys and a busy timeo
     synchronous: 1,
     foreignKeys: true,
     busyTimeoutMs: 1234,
-    schemaVersion: 2,
+    schemaVersion: loadMigrations().length,
   });
   await store.createScan({ id: 's1', scope: 'x', settings: {} });
   await store.close();
@@ -31,7 +31,7 @@ test('opening a file sets WAL, synchronous=NORMAL, foreign keys and a busy timeo
 
   const again = (await openStore(file)) as SqliteStore;
   assert.equal((await again.getScan('s1'))?.id, 's1', 'data kept, migration not re-applied');
-  assert.equal(again.diagnostics().schemaVersion, 2);
+  assert.equal(again.diagnostics().schemaVersion, loadMigrations().length);
   await again.close();
 
   const raw = new DatabaseSync(file);
@@ -41,6 +41,7 @@ test('opening a file sets WAL, synchronous=NORMAL, foreign keys and a busy timeo
     [
       { version: 1, name: 'initial' },
       { version: 2, name: 'scan_cursor' },
+      { version: 3, name: 'figures_and_users' },
     ],
   );
   raw.prepare("INSERT INTO schema_migrations VALUES (99, 'future', '2099-01-01')").run();

@@ -1,0 +1,435 @@
+/**
+ * The dashboard: a fastify app rendering pages server-side (no script, no CDN, no fetch) and a
+ * small JSON API, all behind a login. Sessions live in @fastify/session's in-memory store: one
+ * server process only (a restart logs everyone out; several instances would not share sessions).
+ *
+ * Layers, in order: security headers (helmet; CSP with a per-response style nonce, no script
+ * allowed), session, authentication (every route but the login form: pages → 302 /login, API →
+ * 401), role checks per route, CSRF on every POST. Nothing here reads a patient value: pages show
+ * the store's counts, booleans and categories, and every stored string is escaped.
+ */
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifySession from '@fastify/session';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import { exportScanCsv, exportScanJson } from '../report/export.ts';
+import { ScanLookupError, resolveScan } from '../report/scans.ts';
+import { StoreError, type Repository, type ScanRecord } from '../store/repository.ts';
+import { LoginThrottle, type ThrottleOptions } from './throttle.ts';
+import {
+  authenticate,
+  isRole,
+  isUserDirectory,
+  newUser,
+  roleAllows,
+  type UserDirectory,
+  type UserRecord,
+  type UserRole,
+} from './users.ts';
+import type { ScanStarter } from './scan-runner.ts';
+import * as pages from './pages.ts';
+import { diffScans, scanFiguresView, trend } from './figures.ts';
+import { endpointApiView } from './pages.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user: UserRecord | null;
+  }
+  interface FastifyReply {
+    nonce: string;
+  }
+  interface Session {
+    user?: string;
+  }
+}
+
+export interface DashboardOptions {
+  readonly repo: Repository;
+  /** The store's user methods; defaults to `repo` (migration 0003 adds them to the Repository). */
+  readonly users?: UserDirectory;
+  /** Signs session cookies; at least 32 characters. Default: random per process. */
+  readonly sessionSecret?: string;
+  /** Secure cookie flag (HTTPS, or a TLS proxy in front with --secure-cookies). */
+  readonly secureCookies: boolean;
+  /** Starts scans (operator); absent: starting scans is not offered. */
+  readonly startScan?: ScanStarter;
+  readonly throttle?: ThrottleOptions;
+  /** Session lifetime (default 8 h). */
+  readonly sessionMaxAgeMs?: number;
+  /** fastify's https options when serving TLS directly. */
+  readonly https?: { key: string; cert: string } | null;
+  readonly logger?: boolean;
+}
+
+export interface Dashboard {
+  readonly app: FastifyInstance;
+  /** Every route the app serves (method and URL), for tests that must cover them all. */
+  readonly routes: readonly { method: string; url: string; public: boolean }[];
+}
+
+const PUBLIC = new Set(['GET /login', 'POST /login']);
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+class HttpError extends Error {
+  readonly statusCode: number;
+  constructor(statusCode: number, message: string) {
+    super(message);
+    this.statusCode = statusCode;
+  }
+}
+
+function isApi(req: FastifyRequest): boolean {
+  return req.url === '/api' || req.url.startsWith('/api/');
+}
+
+export async function buildDashboard(options: DashboardOptions): Promise<Dashboard> {
+  const { repo } = options;
+  const users = options.users ?? (isUserDirectory(repo) ? repo : null);
+  if (users === null) throw new Error('the store has no user methods (migration 0003) and none were given');
+  const secret = options.sessionSecret ?? randomBytes(32).toString('base64url');
+  if (secret.length < 32) throw new Error('the session secret needs at least 32 characters');
+  const throttle = new LoginThrottle(options.throttle);
+  const starter = options.startScan ?? null;
+
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 16 * 1024,
+    ...(options.https ? { https: options.https } : {}),
+  }) as unknown as FastifyInstance;
+  const routes: { method: string; url: string; public: boolean }[] = [];
+  app.addHook('onRoute', (r) => {
+    const methods = Array.isArray(r.method) ? r.method : [r.method];
+    for (const m of methods)
+      if (m !== 'HEAD') routes.push({ method: m, url: r.url, public: PUBLIC.has(`${m} ${r.url}`) });
+  });
+
+  app.decorateRequest('user', null);
+  app.decorateReply('nonce', '');
+  // The nonce must exist before helmet builds the CSP header (both onRequest, in this order).
+  app.addHook('onRequest', async (_req, reply) => {
+    reply.nonce = randomBytes(16).toString('base64');
+    (reply.raw as unknown as { pacsmapNonce: string }).pacsmapNonce = reply.nonce;
+  });
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        scriptSrc: ["'none'"],
+        styleSrc: [
+          (_req: unknown, res: unknown) => `'nonce-${(res as { pacsmapNonce: string }).pacsmapNonce}'`,
+        ],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+    frameguard: { action: 'deny' },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    hsts: options.https ? { maxAge: 31_536_000 } : false,
+  });
+  await app.register(fastifyFormbody, { bodyLimit: 16 * 1024 });
+  await app.register(fastifyCookie);
+  await app.register(fastifySession, {
+    secret,
+    cookieName: 'pacsmap_session',
+    saveUninitialized: false,
+    cookie: {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: options.secureCookies,
+      path: '/',
+      maxAge: options.sessionMaxAgeMs ?? 8 * 3600_000,
+    },
+  });
+  await app.register(fastifyCsrf, { sessionPlugin: '@fastify/session' });
+
+  // Authentication: the user is re-read on every request, so a removed user is out at once.
+  app.addHook('onRequest', async (req, reply) => {
+    const key = `${req.method === 'HEAD' ? 'GET' : req.method} ${req.routeOptions.url ?? ''}`;
+    if (PUBLIC.has(key)) return;
+    const name = req.session.get('user');
+    req.user = typeof name === 'string' ? await users.getUser(name) : null;
+    if (req.user) return;
+    if (isApi(req)) return reply.code(401).send({ error: 'authentication required' });
+    return reply.redirect('/login', 302);
+  });
+  // CSRF on every state-changing request (the token in the form's _csrf field or an x-csrf-token header).
+  app.addHook('preHandler', (req, reply, done) => {
+    if (MUTATING.has(req.method)) app.csrfProtection(req, reply, done);
+    else done();
+  });
+
+  app.setErrorHandler((err: { statusCode?: number; message?: string }, req, reply) => {
+    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    // Our own messages for 4xx; a 5xx says nothing about its cause (which could quote a store error).
+    const message = status >= 500 ? 'internal error' : (err.message ?? 'error');
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    reply.code(status);
+    if (isApi(req)) return reply.send({ error: message });
+    return reply.type('text/html; charset=utf-8').send(pages.errorPage(status, message, ctx(req, reply)));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404);
+    if (isApi(req)) return reply.send({ error: 'not found' });
+    return reply.type('text/html; charset=utf-8').send(pages.errorPage(404, 'not found', ctx(req, reply)));
+  });
+
+  function ctx(req: FastifyRequest, reply: FastifyReply, refreshSeconds?: number): pages.Ctx {
+    return {
+      nonce: reply.nonce,
+      user: req.user,
+      csrf: req.user ? reply.generateCsrf() : '',
+      starter,
+      ...(refreshSeconds ? { refreshSeconds } : {}),
+    };
+  }
+
+  function html(reply: FastifyReply, body: string): FastifyReply {
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
+  }
+
+  function need(req: FastifyRequest, role: UserRole): void {
+    if (!req.user || !roleAllows(req.user.role, role)) throw new HttpError(403, `this needs the ${role} role`);
+  }
+
+  async function scanById(id: string): Promise<ScanRecord> {
+    try {
+      return await resolveScan(repo, id);
+    } catch (err) {
+      if (err instanceof ScanLookupError) throw new HttpError(404, 'no such scan');
+      throw err;
+    }
+  }
+
+  async function latestScan(): Promise<ScanRecord | null> {
+    return (await repo.listScans())[0] ?? null;
+  }
+
+  // ─── login / logout ────────────────────────────────────────────────────────
+  app.get('/login', async (req, reply) => {
+    const csrf = reply.generateCsrf();
+    return html(reply, pages.loginPage({ nonce: reply.nonce, user: null, csrf, starter }, null));
+  });
+
+  app.post('/login', async (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const wait = throttle.retryAfterMs(req.ip);
+    const again = (status: number, message: string): FastifyReply =>
+      html(reply.code(status), pages.loginPage({ nonce: reply.nonce, user: null, csrf: reply.generateCsrf(), starter }, message));
+    if (wait > 0) {
+      reply.header('retry-after', String(Math.ceil(wait / 1000)));
+      return again(429, 'too many failed logins from your address: wait a minute');
+    }
+    const name = typeof body.name === 'string' ? body.name : '';
+    const password = typeof body.password === 'string' ? body.password : '';
+    const user = await authenticate(users, name, password);
+    if (!user) {
+      throttle.fail(req.ip);
+      return again(401, 'wrong name or password');
+    }
+    throttle.succeed(req.ip);
+    // A fresh session id at login: a session fixed before login is worth nothing after it.
+    await req.session.regenerate();
+    req.session.set('user', user.name);
+    return reply.redirect('/', 303);
+  });
+
+  app.post('/logout', async (req, reply) => {
+    await req.session.destroy();
+    return reply.redirect('/login', 303);
+  });
+
+  // ─── pages ─────────────────────────────────────────────────────────────────
+  app.get('/', async (req, reply) => {
+    const scan = await latestScan();
+    if (!scan) return html(reply, pages.noScanPage(ctx(req, reply)));
+    return html(reply, pages.overviewPage(await scanFiguresView(repo, scan), await trend(repo), ctx(req, reply)));
+  });
+
+  app.get('/scans', async (req, reply) => {
+    return html(reply, pages.scansPage(await repo.listScans(), ctx(req, reply)));
+  });
+
+  app.get<{ Params: { id: string } }>('/scans/:id', async (req, reply) => {
+    const scan = await scanById(req.params.id);
+    return html(reply, pages.overviewPage(await scanFiguresView(repo, scan), await trend(repo), ctx(req, reply)));
+  });
+
+  app.get<{ Params: { id: string; fid: string } }>('/scans/:id/facilities/:fid', async (req, reply) => {
+    const scan = await scanById(req.params.id);
+    const facility = await repo.getFacility(req.params.fid);
+    if (!facility) throw new HttpError(404, 'no such facility');
+    const endpoints = [];
+    for await (const e of repo.endpoints(scan.id, { facilityId: facility.id })) endpoints.push(e);
+    return html(reply, await pages.facilityPage(repo, scan, facility, endpoints, ctx(req, reply)));
+  });
+
+  app.get<{ Params: { id: string; host: string; port: string } }>(
+    '/scans/:id/endpoints/:host/:port',
+    async (req, reply) => {
+      const scan = await scanById(req.params.id);
+      const endpoint = await repo.getEndpoint(scan.id, req.params.host, Number(req.params.port));
+      if (!endpoint) throw new HttpError(404, 'no such endpoint');
+      const findings = [];
+      for await (const f of repo.findings(scan.id, { host: endpoint.host, port: endpoint.port })) findings.push(f);
+      const facility = endpoint.facilityId ? await repo.getFacility(endpoint.facilityId) : null;
+      return html(reply, pages.endpointPage(scan, endpoint, findings, facility, ctx(req, reply)));
+    },
+  );
+
+  async function diffPair(q: { a?: string; b?: string }): Promise<[ScanRecord, ScanRecord] | null> {
+    if (q.a && q.b) return [await scanById(q.a), await scanById(q.b)];
+    const scans = await repo.listScans();
+    return scans.length >= 2 ? [scans[1]!, scans[0]!] : null;
+  }
+
+  app.get<{ Querystring: { a?: string; b?: string } }>('/diff', async (req, reply) => {
+    const pair = await diffPair(req.query);
+    const scans = await repo.listScans();
+    const view = pair ? await diffScans(repo, pair[0], pair[1]) : null;
+    return html(reply, pages.diffPage(scans, pair, view, ctx(req, reply)));
+  });
+
+  app.get('/scan/new', async (req, reply) => {
+    need(req, 'operator');
+    return html(reply, pages.newScanPage(await repo.listFacilities(), ctx(req, reply)));
+  });
+
+  async function startFrom(req: FastifyRequest, body: Record<string, unknown>) {
+    need(req, 'operator');
+    if (!starter) throw new HttpError(503, 'starting scans is not configured on this server');
+    const target = body.target;
+    if (target === 'lab') {
+      if (!starter.labAvailable) throw new HttpError(400, 'no lab registry configured (--lab-dir)');
+      return starter.start({ kind: 'lab' }, req.user!.name);
+    }
+    if (target === 'facility' && typeof body.facility === 'string') {
+      const facility = await repo.getFacility(body.facility);
+      if (!facility) throw new HttpError(400, 'no such facility');
+      return starter.start({ kind: 'facility', facility }, req.user!.name);
+    }
+    throw new HttpError(400, 'say target=lab, or target=facility and facility=ID');
+  }
+
+  app.post('/scans', async (req, reply) => {
+    const run = await startFrom(req, (req.body ?? {}) as Record<string, unknown>);
+    return reply.redirect(`/runs/${encodeURIComponent(run.id)}`, 303);
+  });
+
+  app.get('/runs', async (req, reply) => {
+    need(req, 'operator');
+    return html(reply, pages.runsPage(starter?.list() ?? [], ctx(req, reply)));
+  });
+
+  app.get<{ Params: { id: string } }>('/runs/:id', async (req, reply) => {
+    need(req, 'operator');
+    const run = starter?.get(req.params.id);
+    if (!run) throw new HttpError(404, 'no such run');
+    const scan = run.scanId ? await repo.getScan(run.scanId) : null;
+    const running = run.state === 'running' || scan?.status === 'running';
+    return html(reply, pages.runPage(run, scan, ctx(req, reply, running ? 2 : undefined)));
+  });
+
+  app.get('/users', async (req, reply) => {
+    need(req, 'admin');
+    return html(reply, pages.usersPage(await users.listUsers(), null, ctx(req, reply)));
+  });
+
+  app.post('/users', async (req, reply) => {
+    need(req, 'admin');
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    let message: string;
+    let status = 200;
+    try {
+      if (!isRole(body.role)) throw new Error('pick a role');
+      const user = await newUser(String(body.name ?? ''), body.role, String(body.password ?? ''));
+      await users.createUser(user);
+      message = `user ${user.name} created (${user.role})`;
+    } catch (err) {
+      status = 400;
+      message = err instanceof StoreError ? 'that name is taken' : (err as Error).message;
+    }
+    return html(reply.code(status), pages.usersPage(await users.listUsers(), message, ctx(req, reply)));
+  });
+
+  // ─── API ───────────────────────────────────────────────────────────────────
+  app.get('/api/me', async (req) => ({ name: req.user!.name, role: req.user!.role }));
+
+  app.get('/api/scans', async () => (await repo.listScans()).map(pages.scanApiView));
+
+  app.get<{ Params: { id: string } }>('/api/scans/:id', async (req) => {
+    const scan = await scanById(req.params.id);
+    return pages.figuresApiView(await scanFiguresView(repo, scan));
+  });
+
+  app.get<{ Params: { id: string } }>('/api/scans/:id/endpoints', async (req) => {
+    const scan = await scanById(req.params.id);
+    const out = [];
+    for await (const e of repo.endpoints(scan.id)) {
+      const fs = [];
+      for await (const f of repo.findings(scan.id, { host: e.host, port: e.port })) fs.push(f);
+      out.push(endpointApiView(e, fs));
+    }
+    return out;
+  });
+
+  function streamExport(
+    reply: FastifyReply,
+    type: string,
+    run: (write: (chunk: string) => Promise<void>) => Promise<void>,
+  ): FastifyReply {
+    const stream = new PassThrough();
+    const write = async (chunk: string): Promise<void> => {
+      if (!stream.write(chunk)) await once(stream, 'drain');
+    };
+    run(write).then(
+      () => stream.end(),
+      (err: unknown) => stream.destroy(err as Error),
+    );
+    return reply.type(type).header('cache-control', 'no-store').send(stream);
+  }
+
+  app.get<{ Params: { id: string } }>('/api/scans/:id/export.json', async (req, reply) => {
+    const scan = await scanById(req.params.id);
+    reply.header('content-disposition', `attachment; filename="pacsmap-${scan.id}.json"`);
+    return streamExport(reply, 'application/json', (w) => exportScanJson(repo, scan.id, w));
+  });
+
+  app.get<{ Params: { id: string } }>('/api/scans/:id/export.csv', async (req, reply) => {
+    const scan = await scanById(req.params.id);
+    reply.header('content-disposition', `attachment; filename="pacsmap-${scan.id}.csv"`);
+    return streamExport(reply, 'text/csv; charset=utf-8', (w) => exportScanCsv(repo, scan.id, w));
+  });
+
+  app.get('/api/trend', async () => trend(repo));
+
+  app.get<{ Querystring: { a?: string; b?: string } }>('/api/diff', async (req) => {
+    const pair = await diffPair(req.query);
+    if (!pair) throw new HttpError(404, 'two scans are needed');
+    return { a: pair[0].id, b: pair[1].id, ...(await diffScans(repo, pair[0], pair[1])) };
+  });
+
+  app.post('/api/scans', async (req, reply) => {
+    const run = await startFrom(req, (req.body ?? {}) as Record<string, unknown>);
+    return reply.code(202).send(run);
+  });
+
+  app.get<{ Params: { id: string } }>('/api/runs/:id', async (req) => {
+    need(req, 'operator');
+    const run = starter?.get(req.params.id);
+    if (!run) throw new HttpError(404, 'no such run');
+    const scan = run.scanId ? await repo.getScan(run.scanId) : null;
+    return { ...run, scan: scan ? pages.scanApiView(scan) : null };
+  });
+
+  await app.ready();
+  return { app, routes };
+}
