@@ -9,7 +9,7 @@ import { LAB_PORTS } from '../lab/fleet.ts';
 import { DEFAULT_LAB_DIR } from '../lab/files.ts';
 import { buildDashboard } from '../serve/app.ts';
 import { childScanStarter } from '../serve/scan-runner.ts';
-import { ensureAdmin, isUserDirectory } from '../serve/users.ts';
+import { ensureAdmin } from '../serve/users.ts';
 import { DEFAULT_DB, describeStoreUrl, openStore } from '../store/open.ts';
 import type { Repository } from '../store/repository.ts';
 import { UsageError, parseHostPort, parsePortList } from './args.ts';
@@ -91,7 +91,6 @@ export async function startServe(
 
   const repo: Repository = await openStore(values.db);
   try {
-    if (!isUserDirectory(repo)) throw new UsageError('this store has no user table yet (migration 0003)');
     const first = await ensureAdmin(repo, env['PACSMAP_ADMIN_PASSWORD']);
     if (first.created && first.generatedPassword !== null)
       io.out(`created user admin with password ${first.generatedPassword}\n(shown only this once: keep it safe)\n`);
