@@ -15,6 +15,7 @@ import {
 } from '../report/scans.ts';
 import { NoDatabaseError, fileSink, openExistingStore } from '../report/sink.ts';
 import { TextTable, figure, hostPort, terminalSafe } from '../report/table.ts';
+import { findings } from '../knowledge/findings.ts';
 import { DEFAULT_DB } from '../store/open.ts';
 import { StoreError, type Repository, type ScanRecord } from '../store/repository.ts';
 import { UsageError } from './args.ts';
@@ -202,6 +203,39 @@ export async function writeSummary(repo: Repository, scan: ScanRecord, out: (tex
   // Pass 2: print.
   out(`\n${table.header()}\n`);
   for await (const { row } of rows()) out(`${table.line(row)}\n`);
+  await writeFindings(repo, scan, out);
+}
+
+const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'];
+
+/** Findings of the scan by catalogue entry, worst first: how many endpoints, and the first fix. */
+async function writeFindings(repo: Repository, scan: ScanRecord, out: (text: string) => void): Promise<void> {
+  // One entry per catalogue id (CVE findings folded into their entry): bounded by the catalogue.
+  const byId = new Map<string, { endpoints: Set<string>; severity: string; cves: Set<string> }>();
+  for await (const f of repo.findings(scan.id)) {
+    const [id, cve] = f.findingId.split(':', 2) as [string, string | undefined];
+    const e = byId.get(id) ?? { endpoints: new Set<string>(), severity: f.severity, cves: new Set<string>() };
+    e.endpoints.add(`${f.host} ${f.port}`);
+    if (cve) e.cves.add(cve);
+    if (SEVERITY_ORDER.indexOf(f.severity) < SEVERITY_ORDER.indexOf(e.severity)) e.severity = f.severity;
+    byId.set(id, e);
+  }
+  if (byId.size === 0) return;
+  const catalogue = new Map(findings().findings.map((d) => [d.id, d]));
+  const sorted = [...byId.entries()].sort(
+    ([a, x], [b, y]) =>
+      SEVERITY_ORDER.indexOf(x.severity) - SEVERITY_ORDER.indexOf(y.severity) ||
+      y.endpoints.size - x.endpoints.size ||
+      (a < b ? -1 : 1),
+  );
+  out('\nfindings (worst first; docs/findings.md has every remediation step)\n');
+  for (const [id, e] of sorted) {
+    const def = catalogue.get(id);
+    out(
+      `  ${e.severity.toUpperCase().padEnd(8)} ${terminalSafe(id)}: ${def?.title ?? "not in this version's catalogue"} — ${e.endpoints.size} endpoint(s)${e.cves.size ? `, ${e.cves.size} CVE(s)` : ''}\n`,
+    );
+    if (def?.remediation[0]) out(`           fix: ${def.remediation[0]}\n`);
+  }
 }
 
 async function exportTo(target: string, io: Io, run: (write: ChunkWriter) => Promise<void>): Promise<void> {

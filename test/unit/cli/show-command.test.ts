@@ -63,7 +63,8 @@ test('show: header, counts per exposure, reachable totals, endpoints worst first
     lines[head]!,
     /^ENDPOINT +FACILITY +SERVICE +PRODUCT +EXPOSURE +PATIENTS +STUDIES +INSTANCES +PHI +FINDINGS$/,
   );
-  const table = lines.slice(head + 1).filter(Boolean);
+  const end = lines.findIndex((l, i) => i > head && l === '');
+  const table = lines.slice(head + 1, end);
   assert.deepEqual(
     table.map((l) => l.split(/\s{2,}/)[0]),
     ['127.1.0.1:4242', '127.1.0.2:104', '127.1.0.3:104', '127.1.0.4:104', '127.1.0.5:4242'],
@@ -192,4 +193,43 @@ test('show: peer text cannot drive the terminal; findings/risk columns appear wh
   assert.match(r.out, /queryable +≥7 +≥1,000 +\? +name +-$/m);
   assert.match(r.out, /^ {2}patients {3}≥7$/m);
   assert.match(r.out, /^ {2}instances {2}≥0$/m);
+});
+
+test('show: findings by catalogue entry, worst first, with titles, endpoint counts, CVEs and the first fix', async (t) => {
+  const db = path.join(tempDir(t), 'f.db');
+  const repo = SqliteStore.open(db);
+  await repo.upsertFacilities(FACILITIES);
+  const [a, b] = FLEET;
+  const scan = await seedScan(repo, {
+    status: 'finished',
+    endpoints: [
+      {
+        ...a!,
+        findings: [
+          { id: 'dicom-echo-unauthenticated', severity: 'low' },
+          { id: 'known-vulnerable-version:CVE-2022-2119', severity: 'high' },
+          { id: 'known-vulnerable-version:CVE-2022-2120', severity: 'high' },
+        ],
+      },
+      {
+        ...b!,
+        findings: [
+          { id: 'dicom-echo-unauthenticated', severity: 'low' },
+          { id: 'dicom-query-unauthenticated', severity: 'critical' },
+        ],
+      },
+    ],
+  });
+  await repo.close();
+  const r = await run(['show', scan.id, '--db', db]);
+  assert.equal(r.code, 0, r.err);
+  const section = r.out.slice(r.out.indexOf('\nfindings ('));
+  const heads = section.split('\n').filter((l) => /^ {2}[A-Z]+ +\S+:/.test(l));
+  assert.deepEqual(
+    heads.map((l) => l.trim().split(/\s+/).slice(0, 2).join(' ')),
+    ['CRITICAL dicom-query-unauthenticated:', 'HIGH known-vulnerable-version:', 'LOW dicom-echo-unauthenticated:'],
+  );
+  assert.match(heads[1]!, /1 endpoint\(s\), 2 CVE\(s\)/);
+  assert.match(heads[2]!, /Association and C-ECHO accepted from a stranger — 2 endpoint\(s\)/);
+  assert.match(section, /fix: /);
 });
