@@ -104,6 +104,10 @@ Store and output:
       --progress MODE    auto (bar on a terminal, lines otherwise), bar, lines or none (default auto)
   -v, --verbose          debug log lines (JSON) on stderr
   -h, --help             this text
+
+Exit status: 0 finished (or queued with --distributed), 2 nothing scanned (unknown scan, a file
+changed since the scan began), 3 interrupted (resume with --resume), 64 bad usage.
+Ctrl-C stops taking new work, finishes the ports in progress and commits them.
 `;
 
 const OPTIONS = {

@@ -17,7 +17,7 @@ let setup: LabSetup;
 
 before(async () => {
   // Latency makes each DICOM endpoint take long enough to kill the scan in the middle.
-  setup = await labSetup({ hosts: 24, seed: 'resume', subnetByte: subnetByte(13), latencyMs: 40 });
+  setup = await labSetup({ hosts: 14, seed: 'resume', subnetByte: subnetByte(13), latencyMs: 30 });
 });
 after(() => setup?.stop());
 
@@ -110,4 +110,61 @@ test('kill -9 in the middle, then --resume: every open port exactly once, resume
       .map((l) => `${l.host}:${l.port}`),
   );
   assert.equal(BigInt(swept.size), total - cursor);
+});
+
+test('Ctrl-C: the scan stops taking work, commits what was in progress, exits 3 as interrupted; --resume finishes it', async () => {
+  const db = path.join(setup.dir, 'sigint.db');
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'scan',
+      '--facilities',
+      setup.registry,
+      '-p',
+      setup.ports,
+      '--db',
+      db,
+      '--audit',
+      'none',
+      '--timeout',
+      '2s',
+      '--rate',
+      '0',
+      '--concurrency',
+      '4',
+      '--progress',
+      'none',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !/work items \(/.test(out)) await sleep(50);
+  await sleep(1500);
+  child.kill('SIGINT');
+  assert.equal(await exited, 3, out);
+  assert.match(out, /stopping: finishing the ports in progress/);
+  assert.match(out, /INTERRUPTED/);
+  const store = await openStore(db);
+  const [scan] = await store.listScans();
+  await store.close();
+  assert.equal(scan?.status, 'interrupted');
+  const total = BigInt((scan!.settings as { workTotal: string }).workTotal);
+  assert.ok(BigInt(scan!.cursor ?? '0') < total, 'stopped before the end');
+  const r = await pacsmap(['scan', '--resume', scan!.id, '--db', db, '--audit', 'none', '--progress', 'none']);
+  assert.equal(r.code, 0, r.err);
+  const after = await openStore(db);
+  try {
+    assert.equal((await after.getScan(scan!.id))?.status, 'finished');
+    const keys: string[] = [];
+    for await (const e of after.endpoints(scan!.id)) keys.push(`${e.host}:${e.port}`);
+    const open = setup.lab.endpoints.filter((e) => e.kind !== 'closed').map((e) => `${e.host}:${e.port}`);
+    assert.deepEqual(keys.sort(), open.sort());
+  } finally {
+    await after.close();
+  }
 });
