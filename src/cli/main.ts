@@ -7,6 +7,7 @@ import { LAB_USAGE, labCommand } from './lab-command.ts';
 import { SCANS_USAGE, scansCommand } from './scans-command.ts';
 import { SHOW_USAGE, showCommand } from './show-command.ts';
 import { WORKER_USAGE, workerCommand } from './worker-command.ts';
+import { SERVE_USAGE, serveCommand } from './serve-command.ts';
 
 const USAGE = `Usage: pacsmap COMMAND [options]
 
@@ -16,6 +17,7 @@ Commands:
   scan TARGET…       find DICOM/PACS endpoints in the authorised scope and tell what a stranger can do there (pacsmap scan --help)
   scans              the scans in the store, newest first (pacsmap scans --help)
   show SCAN_ID       one stored scan: exposure, reachable data, endpoints; --json/--csv exports (pacsmap show --help)
+  serve              the dashboard: figures, map, drill-down, diffs, start scans; login required (pacsmap serve --help)
   worker             work the shards of distributed scans from a PostgreSQL store (pacsmap worker --help)
   lab up|down|status a simulated fleet of PACS endpoints on loopback, with its ground truth (pacsmap lab --help)
   version            print the version
@@ -32,6 +34,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   scans: { usage: SCANS_USAGE, run: (argv, io) => scansCommand(argv, io) },
   show: { usage: SHOW_USAGE, run: showCommand },
   worker: { usage: WORKER_USAGE, run: workerCommand },
+  serve: { usage: SERVE_USAGE, run: serveCommand },
   lab: { usage: LAB_USAGE, run: (argv, io) => labCommand(argv, io) },
 };
 

@@ -12,7 +12,7 @@ import { childScanStarter } from '../serve/scan-runner.ts';
 import { ensureAdmin } from '../serve/users.ts';
 import { DEFAULT_DB, describeStoreUrl, openStore } from '../store/open.ts';
 import type { Repository } from '../store/repository.ts';
-import { UsageError, parseHostPort, parsePortList } from './args.ts';
+import { UsageError, parsePortList } from './args.ts';
 import type { Io } from './io.ts';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8450';
@@ -43,6 +43,14 @@ random per start, which logs everyone out on restart).
 
 Sessions are held in memory: run one server process per store.
 `;
+
+/** HOST:PORT or [V6]:PORT; port 0 picks a free port (tests). */
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new UsageError(`--listen needs HOST:PORT: ${text}`);
+  return { host: m[1] ?? m[2]!, port };
+}
 
 export interface RunningServe {
   readonly url: string;
@@ -76,8 +84,7 @@ export async function startServe(
     return null;
   }
   if (positionals.length > 0) throw new UsageError(`serve takes no argument: ${positionals[0]}`);
-  const { host, port } = parseHostPort(values.listen);
-  if (port === null) throw new UsageError(`--listen needs HOST:PORT: ${values.listen}`);
+  const { host, port } = parseListen(values.listen);
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined))
     throw new UsageError('--tls-cert and --tls-key go together');
   const https =

@@ -19,21 +19,14 @@ import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import { exportScanCsv, exportScanJson } from '../report/export.ts';
 import { ScanLookupError, resolveScan } from '../report/scans.ts';
-import { StoreError, type Repository, type ScanRecord } from '../store/repository.ts';
+import { StoreError, type Repository, type ScanRecord, type UserRecord, type UserRole } from '../store/repository.ts';
 import { LoginThrottle, type ThrottleOptions } from './throttle.ts';
-import {
-  authenticate,
-  isRole,
-  isUserDirectory,
-  newUser,
-  roleAllows,
-  type UserDirectory,
-  type UserRecord,
-  type UserRole,
-} from './users.ts';
+import { BoundedSessionStore } from './session-store.ts';
+import { authenticate, isRole, newUser, roleAllows, type UserDirectory } from './users.ts';
 import type { ScanStarter } from './scan-runner.ts';
 import * as pages from './pages.ts';
-import { diffScans, scanFiguresView, trend } from './figures.ts';
+import { scanFigures } from '../report/aggregate.ts';
+import { diffScans, previousScan, scopeKeyOf, trend } from '../report/diff.ts';
 import { endpointApiView } from './pages.ts';
 
 declare module 'fastify' {
@@ -50,7 +43,7 @@ declare module 'fastify' {
 
 export interface DashboardOptions {
   readonly repo: Repository;
-  /** The store's user methods; defaults to `repo` (migration 0003 adds them to the Repository). */
+  /** Where users live; defaults to `repo` (tests may pass another). */
   readonly users?: UserDirectory;
   /** Signs session cookies; at least 32 characters. Default: random per process. */
   readonly sessionSecret?: string;
@@ -59,6 +52,8 @@ export interface DashboardOptions {
   /** Starts scans (operator); absent: starting scans is not offered. */
   readonly startScan?: ScanStarter;
   readonly throttle?: ThrottleOptions;
+  /** Sessions kept in memory at most (default 10 000; the least recently written goes first). */
+  readonly maxSessions?: number;
   /** Session lifetime (default 8 h). */
   readonly sessionMaxAgeMs?: number;
   /** fastify's https options when serving TLS directly. */
@@ -89,8 +84,7 @@ function isApi(req: FastifyRequest): boolean {
 
 export async function buildDashboard(options: DashboardOptions): Promise<Dashboard> {
   const { repo } = options;
-  const users = options.users ?? (isUserDirectory(repo) ? repo : null);
-  if (users === null) throw new Error('the store has no user methods (migration 0003) and none were given');
+  const users: UserDirectory = options.users ?? repo;
   const secret = options.sessionSecret ?? randomBytes(32).toString('base64url');
   if (secret.length < 32) throw new Error('the session secret needs at least 32 characters');
   const throttle = new LoginThrottle(options.throttle);
@@ -121,9 +115,7 @@ export async function buildDashboard(options: DashboardOptions): Promise<Dashboa
       directives: {
         defaultSrc: ["'none'"],
         scriptSrc: ["'none'"],
-        styleSrc: [
-          (_req: unknown, res: unknown) => `'nonce-${(res as { pacsmapNonce: string }).pacsmapNonce}'`,
-        ],
+        styleSrc: [(_req: unknown, res: unknown) => `'nonce-${(res as { pacsmapNonce: string }).pacsmapNonce}'`],
         imgSrc: ["'self'", 'data:'],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
@@ -141,6 +133,7 @@ export async function buildDashboard(options: DashboardOptions): Promise<Dashboa
     secret,
     cookieName: 'pacsmap_session',
     saveUninitialized: false,
+    store: new BoundedSessionStore({ maxSessions: options.maxSessions ?? 10_000 }),
     cookie: {
       httpOnly: true,
       sameSite: 'strict',
@@ -168,7 +161,8 @@ export async function buildDashboard(options: DashboardOptions): Promise<Dashboa
   });
 
   app.setErrorHandler((err: { statusCode?: number; message?: string }, req, reply) => {
-    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    const status =
+      typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     // Our own messages for 4xx; a 5xx says nothing about its cause (which could quote a store error).
     const message = status >= 500 ? 'internal error' : (err.message ?? 'error');
     if (status >= 500) req.log.error({ err }, 'request failed');
@@ -223,7 +217,10 @@ export async function buildDashboard(options: DashboardOptions): Promise<Dashboa
     const body = (req.body ?? {}) as Record<string, unknown>;
     const wait = throttle.retryAfterMs(req.ip);
     const again = (status: number, message: string): FastifyReply =>
-      html(reply.code(status), pages.loginPage({ nonce: reply.nonce, user: null, csrf: reply.generateCsrf(), starter }, message));
+      html(
+        reply.code(status),
+        pages.loginPage({ nonce: reply.nonce, user: null, csrf: reply.generateCsrf(), starter }, message),
+      );
     if (wait > 0) {
       reply.header('retry-after', String(Math.ceil(wait / 1000)));
       return again(429, 'too many failed logins from your address: wait a minute');
@@ -251,7 +248,10 @@ export async function buildDashboard(options: DashboardOptions): Promise<Dashboa
   app.get('/', async (req, reply) => {
     const scan = await latestScan();
     if (!scan) return html(reply, pages.noScanPage(ctx(req, reply)));
-    return html(reply, pages.overviewPage(await scanFiguresView(repo, scan), await trend(repo), ctx(req, reply)));
+    return html(
+      reply,
+      pages.overviewPage(scan, await scanFigures(repo, scan.id), await trend(repo, scopeKeyOf(scan)), ctx(req, reply)),
+    );
   });
 
   app.get('/scans', async (req, reply) => {
@@ -260,7 +260,10 @@ export async function buildDashboard(options: DashboardOptions): Promise<Dashboa
 
   app.get<{ Params: { id: string } }>('/scans/:id', async (req, reply) => {
     const scan = await scanById(req.params.id);
-    return html(reply, pages.overviewPage(await scanFiguresView(repo, scan), await trend(repo), ctx(req, reply)));
+    return html(
+      reply,
+      pages.overviewPage(scan, await scanFigures(repo, scan.id), await trend(repo, scopeKeyOf(scan)), ctx(req, reply)),
+    );
   });
 
   app.get<{ Params: { id: string; fid: string } }>('/scans/:id/facilities/:fid', async (req, reply) => {
@@ -285,17 +288,25 @@ export async function buildDashboard(options: DashboardOptions): Promise<Dashboa
     },
   );
 
+  /** The scans asked for, else the latest and the previous scan of its scope (else the one before it). */
   async function diffPair(q: { a?: string; b?: string }): Promise<[ScanRecord, ScanRecord] | null> {
     if (q.a && q.b) return [await scanById(q.a), await scanById(q.b)];
     const scans = await repo.listScans();
-    return scans.length >= 2 ? [scans[1]!, scans[0]!] : null;
+    const latest = scans[0];
+    if (!latest) return null;
+    const before = (await previousScan(repo, latest)) ?? scans[1];
+    return before ? [before, latest] : null;
+  }
+
+  async function facilityNames(): Promise<Map<string, string>> {
+    return new Map((await repo.listFacilities()).map((f) => [f.id, f.name]));
   }
 
   app.get<{ Querystring: { a?: string; b?: string } }>('/diff', async (req, reply) => {
     const pair = await diffPair(req.query);
     const scans = await repo.listScans();
-    const view = pair ? await diffScans(repo, pair[0], pair[1]) : null;
-    return html(reply, pages.diffPage(scans, pair, view, ctx(req, reply)));
+    const diff = pair ? await diffScans(repo, pair[0].id, pair[1].id) : null;
+    return html(reply, pages.diffPage(scans, pair, diff, await facilityNames(), ctx(req, reply)));
   });
 
   app.get('/scan/new', async (req, reply) => {
@@ -306,6 +317,9 @@ export async function buildDashboard(options: DashboardOptions): Promise<Dashboa
   async function startFrom(req: FastifyRequest, body: Record<string, unknown>) {
     need(req, 'operator');
     if (!starter) throw new HttpError(503, 'starting scans is not configured on this server');
+    // One dashboard-started scan at a time: a second click must not double the load on the targets.
+    if (starter.list().some((r) => r.state === 'running'))
+      throw new HttpError(409, 'a scan started here is still running');
     const target = body.target;
     if (target === 'lab') {
       if (!starter.labAvailable) throw new HttpError(400, 'no lab registry configured (--lab-dir)');
@@ -361,13 +375,18 @@ export async function buildDashboard(options: DashboardOptions): Promise<Dashboa
   });
 
   // ─── API ───────────────────────────────────────────────────────────────────
-  app.get('/api/me', async (req) => ({ name: req.user!.name, role: req.user!.role }));
+  // The CSRF token API clients send back in an x-csrf-token header on POST.
+  app.get('/api/me', async (req, reply) => ({
+    name: req.user!.name,
+    role: req.user!.role,
+    csrfToken: reply.generateCsrf(),
+  }));
 
   app.get('/api/scans', async () => (await repo.listScans()).map(pages.scanApiView));
 
   app.get<{ Params: { id: string } }>('/api/scans/:id', async (req) => {
     const scan = await scanById(req.params.id);
-    return pages.figuresApiView(await scanFiguresView(repo, scan));
+    return pages.figuresApiView(scan, await scanFigures(repo, scan.id));
   });
 
   app.get<{ Params: { id: string } }>('/api/scans/:id/endpoints', async (req) => {
@@ -409,12 +428,16 @@ export async function buildDashboard(options: DashboardOptions): Promise<Dashboa
     return streamExport(reply, 'text/csv; charset=utf-8', (w) => exportScanCsv(repo, scan.id, w));
   });
 
-  app.get('/api/trend', async () => trend(repo));
+  /** The trend of one scan's scope (default: the latest scan's). */
+  app.get<{ Querystring: { scan?: string } }>('/api/trend', async (req) => {
+    const scan = req.query.scan ? await scanById(req.query.scan) : await latestScan();
+    return scan ? trend(repo, scopeKeyOf(scan)) : [];
+  });
 
   app.get<{ Querystring: { a?: string; b?: string } }>('/api/diff', async (req) => {
     const pair = await diffPair(req.query);
     if (!pair) throw new HttpError(404, 'two scans are needed');
-    return { a: pair[0].id, b: pair[1].id, ...(await diffScans(repo, pair[0], pair[1])) };
+    return diffScans(repo, pair[0].id, pair[1].id);
   });
 
   app.post('/api/scans', async (req, reply) => {

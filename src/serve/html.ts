@@ -4,7 +4,7 @@
  * banners) are hostile input. Pages carry no script; the only inline element needing CSP
  * permission is the stylesheet, allowed by a per-response nonce.
  */
-import type { UserRecord } from './users.ts';
+import type { UserRecord } from '../store/repository.ts';
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -78,7 +78,11 @@ export function hidden(csrf: string): string {
 }
 
 /** A table from header cells and rows of already-escaped HTML cells; `n` marks numeric columns. */
-export function table(head: readonly string[], rows: readonly (readonly string[])[], numeric: readonly number[] = []): string {
+export function table(
+  head: readonly string[],
+  rows: readonly (readonly string[])[],
+  numeric: readonly number[] = [],
+): string {
   const cls = (i: number): string => (numeric.includes(i) ? ' class="n"' : '');
   return `<table><thead><tr>${head.map((h, i) => `<th${cls(i)}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${c}</td>`).join('')}</tr>`)

@@ -5,14 +5,24 @@
  */
 import { findings as catalogue, type FindingDef } from '../knowledge/findings.ts';
 import { endpointView } from '../report/endpoint-view.ts';
-import { exposureRank, formatScanProgress, scanProgress, scanPorts } from '../report/scans.ts';
+import { exposureCounts, exposureRank, formatScanProgress, scanProgress, scanPorts } from '../report/scans.ts';
 import { hostPort } from '../report/table.ts';
-import type { EndpointRecord, FacilityRecord, FindingRecord, Repository, ScanRecord } from '../store/repository.ts';
+import type {
+  EndpointRecord,
+  FacilityRecord,
+  FigureRow,
+  FindingRecord,
+  Repository,
+  ScanRecord,
+  UserRecord,
+} from '../store/repository.ts';
 import { esc, hidden, num, page, seg, table, type PageContext } from './html.ts';
-import { severityRank, type DiffView, type Reach, type ScanFiguresView, type TrendPoint } from './figures.ts';
+import type { ScanFigures } from '../report/aggregate.ts';
+import { severityRank } from '../report/aggregate.ts';
+import type { ScanDiff, TrendPoint } from '../report/diff.ts';
+import { worstExposure } from './figures.ts';
 import type { ScanRun, ScanStarter } from './scan-runner.ts';
 import { facilityMap, trendChart } from './svg.ts';
-import type { UserRecord } from './users.ts';
 
 export interface Ctx extends PageContext {
   readonly starter: ScanStarter | null;
@@ -40,12 +50,22 @@ function figure(label: string, value: string, id: string): string {
   return `<div class="figure"><div class="v" id="${esc(id)}">${value}</div><div>${esc(label)}</div></div>`;
 }
 
-function reachCells(r: Reach): string[] {
-  const lb = r.lowerBound ? '≥' : '';
-  return [num(r.endpoints), num(r.exposed), esc(r.worst), lb + num(r.patients), lb + num(r.studies), lb + num(r.instances)];
+function rowCells(r: FigureRow): string[] {
+  const lb = r.cappedArchives > 0 ? '≥' : '';
+  return [
+    num(r.endpoints),
+    num(r.exposedEndpoints),
+    esc(worstExposure(r)),
+    lb + num(r.patients),
+    lb + num(r.studies),
+    lb + num(r.instances),
+    r.maxRisk === null ? '-' : num(r.maxRisk),
+  ];
 }
 
-const REACH_HEAD = ['systems', 'exposed', 'worst', 'patients', 'studies', 'images'];
+const ROW_HEAD = ['systems', 'exposed', 'worst', 'patients', 'studies', 'images', 'max risk'];
+const ROW_NUMERIC = [0, 1, 3, 4, 5, 6];
+const shift = (k: number): number[] => ROW_NUMERIC.map((i) => i + k);
 
 function scanLink(scan: ScanRecord): string {
   return `<a href="/scans/${seg(scan.id)}">${esc(scan.id.slice(0, 8))}</a>`;
@@ -71,57 +91,71 @@ export function noScanPage(ctx: Ctx): string {
   return page('Overview', '<p>No scan in the store yet.</p>', ctx);
 }
 
-export function overviewPage(v: ScanFiguresView, trendPoints: readonly TrendPoint[], ctx: Ctx): string {
-  const s = v.scan;
+export function overviewPage(scan: ScanRecord, v: ScanFigures, trendPoints: readonly TrendPoint[], ctx: Ctx): string {
   const t = v.total;
-  const lb = t.lowerBound ? '≥' : '';
+  const lb = t.cappedArchives > 0 ? '≥' : '';
   const exposure = table(
     ['exposure level', 'systems'],
-    Object.entries(v.byExposure).map(([k, n]) => [esc(k), `<span data-exposure-count="${esc(k)}">${num(n)}</span>`]),
+    Object.entries(exposureCounts({ ...t.byExposure })).map(([k, n]) => [
+      esc(k),
+      `<span data-exposure-count="${esc(k)}">${num(n)}</span>`,
+    ]),
     [1],
   );
   const regions = table(
-    ['country', 'region', ...REACH_HEAD],
-    v.regions.map((r) => [esc(r.country), esc(r.region), ...reachCells(r)]),
-    [2, 3, 5, 6, 7],
+    ['country', 'region', ...ROW_HEAD],
+    v.regions.map((r) => [esc(r.country ?? '-'), esc(r.region ?? '-'), ...rowCells(r.figures)]),
+    shift(2),
+  );
+  const countries = table(
+    ['country', ...ROW_HEAD],
+    v.countries.map((c) => [esc(c.country ?? 'unknown'), ...rowCells(c.figures)]),
+    shift(1),
   );
   const facilities = table(
-    ['facility', 'region', ...REACH_HEAD],
-    v.facilities.map((f) => [
-      `<a class="facility" href="/scans/${seg(s.id)}/facilities/${seg(f.facility.id)}">${esc(f.facility.name)}</a>`,
-      esc(f.facility.region ?? '-'),
-      ...reachCells(f),
-    ]),
-    [2, 3, 5, 6, 7],
+    ['facility', 'region', ...ROW_HEAD],
+    [...v.facilities]
+      .sort(
+        (a, b) =>
+          exposureRank(worstExposure(a.figures)) - exposureRank(worstExposure(b.figures)) ||
+          b.figures.patients - a.figures.patients,
+      )
+      .map((f) => [
+        `<a class="facility" href="/scans/${seg(scan.id)}/facilities/${seg(f.id)}">${esc(f.name)}</a>`,
+        esc(f.region ?? '-'),
+        ...rowCells(f.figures),
+      ]),
+    shift(2),
   );
   const top = v.topFindings.length
     ? table(
-        ['finding', 'severity', 'systems'],
-        v.topFindings.map((f) => [esc(findingTitle(f.findingId)), sev(f.severity), num(f.endpoints)]),
-        [2],
+        ['finding', 'severity', 'systems', 'facilities'],
+        v.topFindings.slice(0, 10).map((f) => [esc(f.title), sev(f.severity), num(f.endpoints), num(f.facilities)]),
+        [2, 3],
       )
     : '<p class="note">no finding (scan not assessed, or nothing found)</p>';
-  const phi = Object.keys(v.phiCategories).length
-    ? table(
-        ['category of personal data', 'systems exposing it'],
-        Object.entries(v.phiCategories)
-          .sort((a, b) => b[1] - a[1])
-          .map(([k, n]) => [esc(k), num(n)]),
-        [1],
-      )
+  const phi = v.phiCategories.length
+    ? `<ul>${v.phiCategories.map((c) => `<li>${esc(c.label)}</li>`).join('')}</ul>`
     : '<p class="note">none</p>';
-  const body = `<p>Scan ${scanLink(s)} · ${esc(s.status)} · created ${esc(s.createdAt)} · progress ${esc(formatScanProgress(scanProgress(s)))}
- · <a href="/api/scans/${seg(s.id)}/export.json">JSON</a> · <a href="/api/scans/${seg(s.id)}/export.csv">CSV</a></p>
-<div class="figures">${figure('systems found', num(t.endpoints), 'fig-systems')}${figure('exposed to a stranger', num(t.exposed), 'fig-exposed')}${figure(
-    'patient records exposed',
-    lb + num(t.patients),
-    'fig-patients',
-  )}${figure('studies exposed', lb + num(t.studies), 'fig-studies')}${figure('images exposed', lb + num(t.instances), 'fig-images')}</div>
-<h2>Map</h2>${facilityMap(s.id, v.facilities)}
+  const body = `<p>Scan ${scanLink(scan)} · ${esc(scan.status)} · created ${esc(scan.createdAt)} · progress ${esc(formatScanProgress(scanProgress(scan)))}
+ · <a href="/api/scans/${seg(scan.id)}/export.json">JSON</a> · <a href="/api/scans/${seg(scan.id)}/export.csv">CSV</a></p>
+<p id="headline"><strong>${esc(v.headline.text)}</strong></p>
+<div class="figures">${figure('systems found', num(t.endpoints), 'fig-systems')}${figure('exposed to a stranger', num(t.exposedEndpoints), 'fig-exposed')}${figure(
+    'archives readable',
+    num(t.archivesExposed),
+    'fig-archives',
+  )}${figure('patient records exposed', lb + num(t.patients), 'fig-patients')}${figure('studies exposed', lb + num(t.studies), 'fig-studies')}${figure(
+    'images exposed',
+    lb + num(t.instances),
+    'fig-images',
+  )}</div>
+${t.honeypots ? `<p class="note">${num(t.honeypots)} suspected honeypot(s) are not counted as exposed.</p>` : ''}
+<h2>Map</h2>${facilityMap(scan.id, v.facilities)}
 <h2>By exposure level</h2>${exposure}
-<h2>By region</h2>${regions}${v.unattributed.endpoints ? `<p class="note">${num(v.unattributed.endpoints)} system(s) belong to no registered facility.</p>` : ''}
+<h2>By region</h2>${regions}
+<h2>By country</h2>${countries}${v.unattributed ? `<p class="note">${num(v.unattributed.endpoints)} system(s) belong to no registered facility.</p>` : ''}
 <h2>Top findings</h2>${top}
-<h2>Personal data exposed (categories)</h2>${phi}
+<h2>Personal data a stranger can read (categories)</h2>${phi}
 <h2>Facilities</h2>${facilities}
 <h2>Trend</h2>${trendChart(trendPoints)}`;
   return page('Overview', body, ctx);
@@ -138,7 +172,9 @@ export function scansPage(scans: readonly ScanRecord[], ctx: Ctx): string {
     num(s.counts.endpoints),
     num(s.counts.findings),
   ]);
-  const options = scans.map((s) => `<option value="${esc(s.id)}">${esc(s.id.slice(0, 8))} ${esc(s.createdAt)}</option>`).join('');
+  const options = scans
+    .map((s) => `<option value="${esc(s.id)}">${esc(s.id.slice(0, 8))} ${esc(s.createdAt)}</option>`)
+    .join('');
   return page(
     'Scans',
     `${table(['scan', 'status', 'created', 'finished', 'scope', 'progress', 'endpoints', 'findings'], rows, [6, 7])}
@@ -188,7 +224,10 @@ export function endpointPage(
   const facts = table(
     ['fact', 'value'],
     [
-      ['facility', facility ? `<a href="/scans/${seg(scan.id)}/facilities/${seg(facility.id)}">${esc(facility.name)}</a>` : '-'],
+      [
+        'facility',
+        facility ? `<a href="/scans/${seg(scan.id)}/facilities/${seg(facility.id)}">${esc(facility.name)}</a>` : '-',
+      ],
       ['status', esc(v.status)],
       ['service', esc(v.service ?? '-')],
       ['transport', esc(e.transport)],
@@ -198,7 +237,10 @@ export function endpointPage(
       ['TLS', esc(v.tls === null ? '?' : v.tls ? 'yes' : 'no')],
       ['services offered to a stranger', esc(v.services.join(', ') || '-')],
       ['query answered', esc(v.queryAllowed === null ? '?' : v.queryAllowed ? 'yes' : 'no')],
-      ['patients / studies / images', v.queryAllowed ? `${num(v.patients)} / ${num(v.studies)} / ${num(v.instances)}` : '-'],
+      [
+        'patients / studies / images',
+        v.queryAllowed ? `${num(v.patients)} / ${num(v.studies)} / ${num(v.instances)}` : '-',
+      ],
       ['personal data categories', esc(v.phiCategories.join(', ') || '-')],
       ['risk score', v.risk === null ? '-' : num(v.risk)],
     ],
@@ -207,8 +249,12 @@ export function endpointPage(
   const items = sorted.map((f) => {
     const d = findingDef(f.findingId);
     return `<section class="finding" id="finding-${esc(f.findingId)}"><h3>${esc(findingTitle(f.findingId))} (${sev(f.severity)})</h3>
-${d ? `<p>${esc(d.description)}</p><h4>Remediation</h4><ul class="remediation">${d.remediation.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>
-<h4>References</h4><ul>${d.references.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` : '<p class="note">not in this version\'s catalogue</p>'}
+${
+  d
+    ? `<p>${esc(d.description)}</p><h4>Remediation</h4><ul class="remediation">${d.remediation.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>
+<h4>References</h4><ul>${d.references.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>`
+    : '<p class="note">not in this version\'s catalogue</p>'
+}
 <details><summary>evidence</summary><pre>${esc(JSON.stringify(f.evidence, null, 1))}</pre></details></section>`;
   });
   return page(
@@ -218,33 +264,65 @@ ${d ? `<p>${esc(d.description)}</p><h4>Remediation</h4><ul class="remediation">$
   );
 }
 
+function delta(n: number): string {
+  return n > 0 ? `+${num(n)}` : num(n);
+}
+
 export function diffPage(
   scans: readonly ScanRecord[],
   pair: readonly [ScanRecord, ScanRecord] | null,
-  view: DiffView | null,
+  diff: ScanDiff | null,
+  facilityNames: ReadonlyMap<string, string>,
   ctx: Ctx,
 ): string {
-  if (!pair || !view) return page('Diff', '<p>Two scans are needed for a diff.</p>', ctx);
+  if (!pair || !diff) return page('Diff', '<p>Two scans are needed for a diff.</p>', ctx);
   const [a, b] = pair;
+  const t = diff.total;
   const counts = table(
     ['change', 'endpoints'],
-    Object.entries(view.counts).map(([k, n]) => [esc(k), `<span data-change="${esc(k)}">${num(n)}</span>`]),
+    Object.entries(diff.counts).map(([k, n]) => [esc(k), `<span data-change="${esc(k)}">${num(n)}</span>`]),
     [1],
   );
-  const rows = view.rows.map((r) => [
+  const name = (id: string | null): string => (id === null ? '(no facility)' : (facilityNames.get(id) ?? id));
+  const facilities = table(
+    ['facility', 'change', 'new', 'fixed', 'worse', 'better', 'patients Δ', 'images Δ'],
+    diff.facilities
+      .filter((f) => f.change !== 'unchanged')
+      .map((f) => [
+        esc(name(f.facilityId)),
+        esc(f.change),
+        num(f.endpoints.new),
+        num(f.endpoints.fixed),
+        num(f.endpoints.worse),
+        num(f.endpoints.better),
+        delta(f.patientsDelta),
+        delta(f.instancesDelta),
+      ]),
+    [2, 3, 4, 5, 6, 7],
+  );
+  const rows = diff.endpoints.map((r) => [
     esc(hostPort(r.host, r.port)),
-    esc(r.facilityId ?? '-'),
-    esc(r.before ?? '-'),
-    esc(r.after ?? '-'),
+    esc(name(r.facilityId)),
+    esc(r.before?.exposure ?? '-'),
+    esc(r.after?.exposure ?? '-'),
     esc(r.change),
+    delta(r.patientsDelta),
+    delta(r.instancesDelta),
   ]);
   const opt = (sel: string): string =>
-    scans.map((s) => `<option value="${esc(s.id)}"${s.id === sel ? ' selected' : ''}>${esc(s.id.slice(0, 8))} ${esc(s.createdAt)}</option>`).join('');
+    scans
+      .map(
+        (s) =>
+          `<option value="${esc(s.id)}"${s.id === sel ? ' selected' : ''}>${esc(s.id.slice(0, 8))} ${esc(s.createdAt)}</option>`,
+      )
+      .join('');
   return page(
     'Diff',
     `<form method="get" action="/diff"><label>A <select name="a">${opt(a.id)}</select></label> <label>B <select name="b">${opt(b.id)}</select></label> <button type="submit">Diff</button></form>
-<p>${scanLink(a)} (${esc(a.createdAt)}) → ${scanLink(b)} (${esc(b.createdAt)})</p>${counts}
-${table(['endpoint', 'facility', 'before', 'after', 'change'], rows)}`,
+<p>${scanLink(a)} (${esc(a.createdAt)}) → ${scanLink(b)} (${esc(b.createdAt)})</p>
+<p>Before: ${esc(t.before.text)}.<br>After: ${esc(t.after.text)}.<br>Exposed systems ${delta(t.exposedEndpointsDelta)}, patient records ${delta(t.patientsDelta)}, images ${delta(t.instancesDelta)}.</p>
+${counts}<h2>Facilities that changed</h2>${facilities}<h2>Endpoints that changed</h2>
+${table(['endpoint', 'facility', 'before', 'after', 'change', 'patients Δ', 'images Δ'], rows, [5, 6])}`,
     ctx,
   );
 }
@@ -258,7 +336,9 @@ export function newScanPage(facilities: readonly FacilityRecord[], ctx: Ctx): st
   const fac = facilities.length
     ? `<form method="post" action="/scans">${hidden(ctx.csrf)}<input type="hidden" name="target" value="facility"><label>Facility <select name="facility">${facilities
         .map((f) => `<option value="${esc(f.id)}">${esc(f.name)} (${esc(f.id)})</option>`)
-        .join('')}</select></label> <button type="submit" id="start-facility">Scan its registered ranges</button></form>`
+        .join(
+          '',
+        )}</select></label> <button type="submit" id="start-facility">Scan its registered ranges</button></form>`
     : '<p class="note">no facility in the store</p>';
   const runs = s.list();
   return page(
@@ -272,7 +352,13 @@ ${runs.length ? `<h2>Recent runs</h2>${runsTable(runs)}` : ''}`,
 function runsTable(runs: readonly ScanRun[]): string {
   return table(
     ['run', 'target', 'by', 'started', 'state'],
-    runs.map((r) => [`<a href="/runs/${seg(r.id)}">${esc(r.id.slice(0, 8))}</a>`, esc(r.target), esc(r.startedBy), esc(r.startedAt), esc(r.state)]),
+    runs.map((r) => [
+      `<a href="/runs/${seg(r.id)}">${esc(r.id.slice(0, 8))}</a>`,
+      esc(r.target),
+      esc(r.startedBy),
+      esc(r.startedAt),
+      esc(r.state),
+    ]),
   );
 }
 
@@ -325,24 +411,12 @@ export function scanApiView(s: ScanRecord): Record<string, unknown> {
   };
 }
 
-export function figuresApiView(v: ScanFiguresView): Record<string, unknown> {
+/** The scan's figures for the API: aggregate.ts's document plus each group's worst exposure. */
+export function figuresApiView(scan: ScanRecord, v: ScanFigures): Record<string, unknown> {
   return {
-    scan: scanApiView(v.scan),
-    total: v.total,
-    byExposure: v.byExposure,
-    phiCategories: v.phiCategories,
-    regions: v.regions,
-    facilities: v.facilities.map(({ facility, ...reach }) => ({
-      id: facility.id,
-      name: facility.name,
-      region: facility.region,
-      country: facility.country,
-      latitude: facility.latitude,
-      longitude: facility.longitude,
-      ...reach,
-    })),
-    unattributed: v.unattributed,
-    topFindings: v.topFindings.map((f) => ({ ...f, title: findingTitle(f.findingId) })),
+    ...v,
+    scan: scanApiView(scan),
+    facilities: v.facilities.map((f) => ({ ...f, worst: worstExposure(f.figures) })),
   };
 }
 

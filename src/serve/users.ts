@@ -1,31 +1,11 @@
 /**
- * Dashboard users: the store's user methods (migration 0003), the first-run admin, role checks.
+ * Dashboard users over the store's user methods: password checks, the first-run admin, role checks.
  */
+import { USER_ROLES, type Repository, type UserRecord, type UserRole } from '../store/repository.ts';
 import { decoyHash, generatePassword, hashPassword, verifyPassword } from './passwords.ts';
 
-export const USER_ROLES = ['viewer', 'operator', 'admin'] as const;
-export type UserRole = (typeof USER_ROLES)[number];
-
-export interface UserRecord {
-  readonly name: string;
-  readonly role: UserRole;
-  readonly passwordHash: string;
-  readonly createdAt: string;
-}
-
-/** The user methods of the store's Repository (createUser throws StoreError on a duplicate name). */
-export interface UserDirectory {
-  createUser(user: UserRecord): Promise<void>;
-  getUser(name: string): Promise<UserRecord | null>;
-  listUsers(): Promise<UserRecord[]>;
-}
-
-export function isUserDirectory(v: unknown): v is UserDirectory {
-  const o = v as Partial<UserDirectory> | null;
-  return (
-    typeof o?.createUser === 'function' && typeof o.getUser === 'function' && typeof o.listUsers === 'function'
-  );
-}
+/** The store's user methods (migration 0003); createUser throws StoreError on a duplicate name. */
+export type UserDirectory = Pick<Repository, 'createUser' | 'getUser' | 'listUsers'>;
 
 export function isRole(v: unknown): v is UserRole {
   return typeof v === 'string' && (USER_ROLES as readonly string[]).includes(v);
