@@ -8,6 +8,9 @@ import { SCANS_USAGE, scansCommand } from './scans-command.ts';
 import { SHOW_USAGE, showCommand } from './show-command.ts';
 import { WORKER_USAGE, workerCommand } from './worker-command.ts';
 import { SERVE_USAGE, serveCommand } from './serve-command.ts';
+import { DIFF_USAGE, diffCommand } from './diff-command.ts';
+import { REPORT_USAGE, reportCommand } from './report-command.ts';
+import { NOTIFY_USAGE, notifyCommand } from './notify-command.ts';
 
 const USAGE = `Usage: pacsmap COMMAND [options]
 
@@ -17,6 +20,9 @@ Commands:
   scan TARGET…       find DICOM/PACS endpoints in the authorised scope and tell what a stranger can do there (pacsmap scan --help)
   scans              the scans in the store, newest first (pacsmap scans --help)
   show SCAN_ID       one stored scan: exposure, reachable data, endpoints; --json/--csv exports (pacsmap show --help)
+  diff SCAN_A SCAN_B what changed between two stored scans, per endpoint and facility (pacsmap diff --help)
+  report SCAN_ID     ministry and per-facility HTML reports, figures.json/.csv, --pdf (pacsmap report --help)
+  notify SCAN_ID     e-mail each facility its findings summary (pacsmap notify --help)
   serve              the dashboard: figures, map, drill-down, diffs, start scans; login required (pacsmap serve --help)
   worker             work the shards of distributed scans from a PostgreSQL store (pacsmap worker --help)
   lab up|down|status a simulated fleet of PACS endpoints on loopback, with its ground truth (pacsmap lab --help)
@@ -35,6 +41,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   show: { usage: SHOW_USAGE, run: showCommand },
   worker: { usage: WORKER_USAGE, run: workerCommand },
   serve: { usage: SERVE_USAGE, run: serveCommand },
+  diff: { usage: DIFF_USAGE, run: (argv, io) => diffCommand(argv, io) },
+  report: { usage: REPORT_USAGE, run: (argv, io) => reportCommand(argv, io) },
+  notify: { usage: NOTIFY_USAGE, run: (argv, io) => notifyCommand(argv, io) },
   lab: { usage: LAB_USAGE, run: (argv, io) => labCommand(argv, io) },
 };
 

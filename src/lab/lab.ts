@@ -14,6 +14,7 @@ import { serveConnection, type AcceptorLimits } from './acceptor.ts';
 import { labCertificate, type LabCertificate } from './certificate.ts';
 import { serveHttp, serveTarpit } from './decoys.ts';
 import { generateFleet, type Fleet, type FleetEndpoint, type FleetOptions } from './fleet.ts';
+import { applyOverrides, type EndpointOverride } from './overrides.ts';
 import { archetype } from './profiles.ts';
 import { buildGroundTruth, type GroundTruth, type TruthEndpoint } from './truth.ts';
 import { newStats, type LabStats } from './types.ts';
@@ -32,6 +33,8 @@ export interface LabOptions extends FleetOptions {
   readonly remapPrivilegedPorts?: boolean | undefined;
   /** TLS handshake deadline per connection (default 10 s). */
   readonly tlsHandshakeMs?: number | undefined;
+  /** Endpoints closed, made to refuse strangers, or opened (src/lab/overrides.ts). */
+  readonly overrides?: readonly EndpointOverride[] | undefined;
 }
 
 export interface RunningLab {
@@ -62,7 +65,7 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
   const latencyMs = opts.latencyMs ?? 0;
   if (!Number.isFinite(latencyMs) || latencyMs < 0 || latencyMs > 60_000)
     throw new RangeError('latency must be 0..60000 ms');
-  const fleet = generateFleet(opts);
+  const fleet = applyOverrides(generateFleet(opts), opts.overrides ?? []);
   const stats = newStats();
   const needsTls = fleet.endpoints.some((e) => e.kind === 'dicom-tls');
   const certificate = needsTls ? await labCertificate(opts.certDir ?? path.join(os.tmpdir(), 'pacsmap-lab')) : null;

@@ -78,7 +78,21 @@ for (const charset of ['ISO_IR 100', 'ISO_IR 192'] as const) {
     // and the web probes read Orthanc's REST API and DICOMweb (whose answers carry the canaries too).
     const ports = `${orthanc.port},${qr.port},${orthanc.httpPort}`;
     const a = await run(
-      ['scan', '127.0.0.1', '-p', ports, '--called-ae', 'DCMQRSCP', '--depth', 'retrieve', '--json', 'out.json', '--csv', 'out.csv', '-v'],
+      [
+        'scan',
+        '127.0.0.1',
+        '-p',
+        ports,
+        '--called-ae',
+        'DCMQRSCP',
+        '--depth',
+        'retrieve',
+        '--json',
+        'out.json',
+        '--csv',
+        'out.csv',
+        '-v',
+      ],
       cwd,
     );
     assert.equal(a.code, 0, a.stderr);
@@ -138,12 +152,18 @@ for (const charset of ['ISO_IR 100', 'ISO_IR 192'] as const) {
     }
     // The scan really read the records: otherwise "no canary" would prove nothing.
     assert.equal(report.endpoints.length, 3, 'two DICOM ports and Orthanc HTTP');
-    const full = report.endpoints as unknown as Array<{ service: string; retrieve: { proven: boolean; get: { instanceBytes: number } } | null }>;
+    const full = report.endpoints as unknown as Array<{
+      service: string;
+      retrieve: { proven: boolean; get: { instanceBytes: number } } | null;
+    }>;
     for (const e of full.filter((x) => x.service === 'dicom')) {
       assert.equal(e.retrieve?.proven, true, 'an instance came back by C-GET (and was dropped)');
       assert.ok((e.retrieve?.get.instanceBytes ?? 0) > 0);
     }
-    assert.ok(full.some((x) => x.service === 'http'), 'the web probes read Orthanc over HTTP');
+    assert.ok(
+      full.some((x) => x.service === 'http'),
+      'the web probes read Orthanc over HTTP',
+    );
     for (const e of report.endpoints) {
       assert.equal(e.query.patients, archive.counts.patients, `patients counted on port ${e.port}`);
       assert.equal(e.query.studies, archive.counts.studies);
