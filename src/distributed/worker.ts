@@ -13,6 +13,7 @@
  * - Stopping (`stop()`, SIGTERM): fetch nothing more, finish the shards in hand. Aborting (a second
  *   signal): stop the shards in hand after their in-flight units and fail them back to the queue.
  */
+import { correlateScan } from '../scan/correlate.ts';
 import { safe } from '../log/safe-text.ts';
 import type { AuditLog, Logger } from '../log/logger.ts';
 import { runFleetScan } from '../scan/fleet-scan.ts';
@@ -118,7 +119,7 @@ export class ShardWorker {
     );
     for (const r of rows as Array<{ id: string }>) {
       const ended = await finishIfDone(this.#db, r.id);
-      if (ended === 'finished') await dropBucket(this.#db, r.id);
+      if (ended === 'finished') await this.#finished(r.id);
     }
   }
 
@@ -173,7 +174,7 @@ export class ShardWorker {
       if (ended !== null) {
         this.stats.scansFinished += 1;
         this.#forget(scanId!);
-        if (ended === 'finished') await dropBucket(this.#db, scanId!);
+        if (ended === 'finished') await this.#finished(scanId!);
       }
     } else {
       this.stats.shardsFailed += 1;
@@ -183,6 +184,12 @@ export class ShardWorker {
       if (scanId) await finishIfDone(this.#db, scanId);
     }
     this.stats.queueMs += performance.now() - t1;
+  }
+
+  /** The worker that finished a scan applies what its endpoints say about each other, once. */
+  async #finished(scanId: string): Promise<void> {
+    await dropBucket(this.#db, scanId);
+    await correlateScan(this.#o.store, scanId, this.#o.log);
   }
 
   #plan(scanId: string): Promise<{ plan: ScanPlan; prepared: PreparedScan }> {

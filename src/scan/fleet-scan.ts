@@ -15,13 +15,11 @@ import type { AuditLog, Logger } from '../log/logger.ts';
 import type { Observation, ProbeContext } from '../probes/probe.ts';
 import { probeTcpConnect } from '../probes/tcp/connect.ts';
 import { BatchWriter } from '../store/batch-writer.ts';
-import type { EndpointFigures, EndpointRecord, Repository } from '../store/repository.ts';
-import { countryOfAddress } from '../report/geo.ts';
+import type { Repository } from '../store/repository.ts';
 import type { Skipped } from '../targets/target-set.ts';
-import type { EndpointResult } from './endpoint-result.ts';
 import { probeOpenPort, type PortProbeOptions } from './probe-port.ts';
-import { assessEndpointResult, findingKey } from '../assess/from-result.ts';
-import type { EndpointAssessment } from '../assess/assess.ts';
+import { assessedRecords } from './records.ts';
+import { correlateScan } from './correlate.ts';
 import { isExposed } from './exposure.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import type { PreparedScan, ScanPlan, WorkUnit } from './scan-plan.ts';
@@ -140,18 +138,9 @@ export async function runFleetScan(
     if (result.service === 'dicom' || result.service === 'dicom-tls') counters.dicomEndpoints += 1;
     else if (result.service !== null && result.exposureLevels.length > 0) counters.webEndpoints += 1;
     if (isExposed(result.exposure)) counters.exposed += 1;
-    const assessment = assessEndpointResult(result);
-    writer.endpoint(endpointRecord(scanId, unit, result, assessment, registry?.facilityFor(unit.address) ?? null));
-    for (const f of assessment.findings) {
-      writer.finding({
-        scanId,
-        host: unit.address,
-        port: unit.port,
-        findingId: findingKey(f),
-        severity: f.severity,
-        evidence: { finding: f.id, ...(f.cve ? { cve: f.cve.id } : {}), facts: f.evidence },
-      });
-    }
+    const records = assessedRecords(scanId, unit, result, registry?.facilityFor(unit.address) ?? null);
+    writer.endpoint(records.endpoint);
+    for (const f of records.findings) writer.finding(f);
     for (const o of connect ? [connect, ...result.observations] : result.observations) {
       writer.observation({
         scanId,
@@ -194,6 +183,7 @@ export async function runFleetScan(
     await writer.close();
   }
   if (deps.shard) return { counters, interrupted };
+  if (!interrupted) await correlateScan(store, scanId, log);
   await store.updateScan(scanId, {
     status: interrupted ? 'interrupted' : 'finished',
     finishedAt: interrupted ? null : new Date().toISOString(),
@@ -203,69 +193,4 @@ export async function runFleetScan(
 
 export function newCounters(resumedAt: bigint): ScanCounters {
   return { done: 0, resumedAt, openPorts: 0, dicomEndpoints: 0, webEndpoints: 0, exposed: 0, skipped: 0 };
-}
-
-function endpointRecord(
-  scanId: string,
-  unit: WorkUnit,
-  result: EndpointResult,
-  assessment: EndpointAssessment,
-  facilityId: string | null,
-): EndpointRecord {
-  // The stored document: the result, its host name when it came from one, and the assessment
-  // (score and reasons; the findings themselves are rows of their own).
-  const doc = {
-    ...result,
-    ...(unit.hostname ? { hostname: unit.hostname } : {}),
-    assessment: {
-      score: assessment.score,
-      reasons: assessment.reasons,
-      countsAsExposure: assessment.countsAsExposure,
-      patientsExposed: assessment.patientsExposed,
-      honeypot: assessment.honeypot,
-      findings: assessment.findings.map((f) => ({ id: findingKey(f), severity: f.severity })),
-      notes: assessment.notes,
-    },
-  };
-  return {
-    scanId,
-    host: unit.address,
-    port: unit.port,
-    transport:
-      result.service === 'dicom-tls' || result.service === 'https'
-        ? 'tls'
-        : result.service === 'dicom' || result.service === 'http'
-          ? 'plaintext'
-          : 'tcp',
-    status: result.status,
-    service: result.service,
-    exposure: result.exposure,
-    facilityId,
-    result: doc,
-    figures: endpointFigures(unit, result, assessment, facilityId),
-  };
-}
-
-/** The figures the store aggregates (migration 0003): counts only where records are exposed. */
-function endpointFigures(
-  unit: WorkUnit,
-  result: EndpointResult,
-  assessment: EndpointAssessment,
-  facilityId: string | null,
-): EndpointFigures {
-  const q = result.query;
-  // A suspected honeypot's records are not patient exposure.
-  const counted = q.allowed && assessment.countsAsExposure;
-  return {
-    exposed: isExposed(result.exposure) && assessment.countsAsExposure,
-    honeypot: !assessment.countsAsExposure,
-    patients: counted ? (q.patients ?? 0) : null,
-    studies: counted ? (q.studies ?? 0) : null,
-    instances: counted ? q.instances : null,
-    countsCapped: counted && q.capped,
-    phiCategories: counted ? q.phiCategories.filter((c) => c !== '' && !c.includes(',')) : [],
-    riskScore: assessment.score,
-    // The facility's own country comes through the store's join; GeoIP only outside the registry.
-    country: facilityId === null ? countryOfAddress(unit.address) : null,
-  };
 }

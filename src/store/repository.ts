@@ -160,7 +160,8 @@ export interface ScanCursor {
 
 /**
  * Writes applied in ONE transaction, in this order: targets (insert-or-ignore as pending),
- * endpoints, observations, findings (upserts), targetsDone, cursors. A target marked done or a
+ * endpoints, observations, deletion of the findings of `replaceFindingsOf`, findings (upserts),
+ * targetsDone, cursors. A target marked done or a
  * cursor moved in a batch is therefore never committed without the results written before it.
  */
 export interface WriteBatch {
@@ -171,6 +172,11 @@ export interface WriteBatch {
   readonly targetsDone?: readonly TargetRef[];
   /** Last one per scan wins. */
   readonly cursors?: readonly ScanCursor[];
+  /**
+   * Endpoints whose findings are replaced: their finding rows are deleted before this batch's
+   * findings are written (a re-assessed endpoint must not keep findings that no longer hold).
+   */
+  readonly replaceFindingsOf?: readonly TargetRef[];
 }
 
 export interface PageOptions {

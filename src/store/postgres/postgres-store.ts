@@ -712,7 +712,17 @@ export class PostgresStore implements Repository {
     }
     const targets = batch.targets ?? [];
     const done = batch.targetsDone ?? [];
-    if (targets.length + endpoints.length + observations.length + findings.length + done.length + cursors.size === 0)
+    const replaced = batch.replaceFindingsOf ?? [];
+    if (
+      targets.length +
+        endpoints.length +
+        observations.length +
+        findings.length +
+        done.length +
+        cursors.size +
+        replaced.length ===
+      0
+    )
       return;
 
     try {
@@ -739,6 +749,13 @@ export class PostgresStore implements Repository {
             started_at = excluded.started_at, duration_ms = excluded.duration_ms, detail = excluded.detail,
             facts = excluded.facts`,
         );
+        if (replaced.length > 0)
+          await this.#query(
+            c,
+            `DELETE FROM findings f USING unnest($1::text[], $2::text[], $3::integer[]) AS r(scan_id, host, port)
+             WHERE f.scan_id = r.scan_id AND f.host = r.host AND f.port = r.port`,
+            [replaced.map((r) => r.scanId), replaced.map((r) => r.host), replaced.map((r) => r.port)],
+          );
         await this.#insertRows(
           c,
           `INSERT INTO findings (${FINDING_COLUMNS})`,

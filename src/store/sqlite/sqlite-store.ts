@@ -500,6 +500,8 @@ export class SqliteStore implements Repository {
       if (batch.targets?.length) this.#insertTargets(batch.targets);
       for (const e of batch.endpoints ?? []) this.#upsertEndpoint(e);
       for (const o of batch.observations ?? []) this.#upsertObservation(o);
+      for (const r of batch.replaceFindingsOf ?? [])
+        this.#run('DELETE FROM findings WHERE scan_id = ? AND host = ? AND port = ?', r.scanId, r.host, r.port);
       for (const f of batch.findings ?? []) this.#upsertFinding(f);
       if (batch.targetsDone?.length) this.#markDone(batch.targetsDone);
       for (const c of batch.cursors ?? []) {

@@ -420,6 +420,30 @@ export function describeRepositoryContract(name: string, backend: ContractBacken
       assert.equal((await store.getScan('c'))?.cursor, '18446744073709551621');
     });
 
+    test('replaceFindingsOf: a re-assessed endpoint keeps only its new findings; other endpoints keep theirs', async (t) => {
+      const store = await fresh(t);
+      await store.createScan({ id: 'r', scope: '10.0.0.0/8', settings: {} });
+      const f = (host: string, findingId: string) => ({
+        scanId: 'r',
+        host,
+        port: 104,
+        findingId,
+        severity: 'high',
+        evidence: {},
+      });
+      await store.writeBatch({
+        endpoints: [endpointRecord('r', '10.0.0.1', 104), endpointRecord('r', '10.0.0.2', 104)],
+        findings: [f('10.0.0.1', 'old-a'), f('10.0.0.1', 'kept'), f('10.0.0.2', 'other')],
+      });
+      await store.writeBatch({
+        replaceFindingsOf: [{ scanId: 'r', host: '10.0.0.1', port: 104 }],
+        findings: [f('10.0.0.1', 'kept'), f('10.0.0.1', 'new-b')],
+      });
+      const ids: string[] = [];
+      for await (const x of store.findings('r')) ids.push(`${x.host} ${x.findingId}`);
+      assert.deepEqual(ids, ['10.0.0.1 kept', '10.0.0.1 new-b', '10.0.0.2 other']);
+    });
+
     test('endpoints: paged keyset iteration, filters, counts by exposure', async (t) => {
       const s = await fresh(t);
       await s.upsertFacilities([FACILITY]);
