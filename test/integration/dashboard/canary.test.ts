@@ -14,7 +14,7 @@ let d: DashboardSetup;
 let browser: Browser;
 
 before(async () => {
-  [d, browser] = await Promise.all([dashboardSetup({ hosts: 16, seed: 'dashboard-canary', offset: 13 }), launch()]);
+  [d, browser] = await Promise.all([dashboardSetup({ hosts: 16, seed: 'dashboard-canary', offset: 14 }), launch()]);
 });
 after(async () => {
   await browser?.close();

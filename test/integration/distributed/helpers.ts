@@ -149,7 +149,7 @@ export async function waitFor(what: string, fn: () => Promise<boolean>, timeoutM
   }
 }
 
-/** Subnet bytes 231..250, away from the fleet tests' 130..229: slot 0 → 231..240, slot 1 → 241..250 (one slot per test file). */
+/** Subnet bytes of their own, away from the fleet tests' 130..203 (one slot per test file). */
 export function distSubnetByte(slot: 0 | 1): number {
-  return 231 + slot * 10 + (process.pid % 10);
+  return 231 + slot * 10;
 }

@@ -46,9 +46,13 @@ export async function labSetup(opts: {
   };
 }
 
-/** A subnet byte unlikely to collide with another test process's lab. */
+/**
+ * The 127.X.0.0/16 of one test file: 130 + a constant the file owns (fleet 0, 7, 13, 29; dashboard
+ * 11, 12, 14; reports 61, 67, 73). Test files run concurrently; two labs on one subnet would
+ * collide, so every file has its own, never drawn at random.
+ */
 export function subnetByte(offset: number): number {
-  return 130 + ((process.pid + offset) % 100);
+  return 130 + offset;
 }
 
 export interface Captured extends Io {

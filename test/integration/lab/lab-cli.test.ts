@@ -13,7 +13,8 @@ import { UsageError } from '../../../src/cli/args.ts';
 import type { Io } from '../../../src/cli/io.ts';
 import type { GroundTruth } from '../../../src/lab/truth.ts';
 
-const SUBNET = `127.${20 + (process.pid % 80)}.0.0/16`;
+// A subnet of its own (test files run concurrently; see test/integration/fleet/helpers.ts subnetByte).
+const SUBNET = '127.122.0.0/16';
 const dirs: string[] = [];
 after(async () => {
   for (const d of dirs) {

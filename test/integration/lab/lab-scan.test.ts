@@ -26,8 +26,9 @@ import type { AuditRecord } from '../../../src/log/logger.ts';
 import { testContext, type TestContext } from '../../helpers/probe-context.ts';
 
 // A subnet of its own, so that a lab someone runs on the default 127.77.0.0/16 does not collide.
-const SUBNET = `127.${120 + (process.pid % 100)}.0.0/16`;
-const LATENCY_SUBNET = `127.${120 + ((process.pid + 50) % 100)}.0.0/16`;
+// Subnets of its own (test files run concurrently; see test/integration/fleet/helpers.ts subnetByte).
+const SUBNET = '127.120.0.0/16';
+const LATENCY_SUBNET = '127.121.0.0/16';
 const TIMEOUTS = { connectMs: 2_000, acseMs: 1_500, dimseMs: 5_000, associationMs: 60_000 };
 
 let lab: RunningLab;
