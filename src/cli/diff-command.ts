@@ -4,10 +4,9 @@ import { parseArgs } from 'node:util';
 import { formatCount } from '../report/aggregate.ts';
 import { CHANGE_KINDS, diffScans, type EndpointState, type ScanDiff } from '../report/diff.ts';
 import { ScanLookupError, resolveScan } from '../report/scans.ts';
-import { NoDatabaseError, openExistingStore } from '../report/sink.ts';
+import { openForCommand } from '../report/sink.ts';
 import { TextTable, hostPort, terminalSafe } from '../report/table.ts';
 import { DEFAULT_DB } from '../store/open.ts';
-import { StoreError, type Repository } from '../store/repository.ts';
 import { UsageError } from './args.ts';
 import type { Io } from './io.ts';
 
@@ -123,16 +122,8 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
   }
   if (positionals.length !== 2) throw new UsageError('diff takes two scan ids: SCAN_A SCAN_B');
   if (values.json === '') throw new UsageError('--json needs a file name or -');
-  let repo: Repository;
-  try {
-    repo = await openExistingStore(values.db);
-  } catch (err) {
-    if (err instanceof NoDatabaseError || err instanceof StoreError) {
-      io.err(`pacsmap: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const repo = await openForCommand(values.db, io.err);
+  if (!repo) return 2;
   try {
     let ids: [string, string];
     try {

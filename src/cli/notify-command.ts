@@ -3,10 +3,9 @@ import { parseArgs } from 'node:util';
 import { notifyFacilities } from '../notify/notify.ts';
 import { SEVERITY_ORDER } from '../report/aggregate.ts';
 import { ScanLookupError, resolveScan } from '../report/scans.ts';
-import { NoDatabaseError, openExistingStore } from '../report/sink.ts';
+import { openForCommand } from '../report/sink.ts';
 import { terminalSafe } from '../report/table.ts';
 import { DEFAULT_DB } from '../store/open.ts';
-import { StoreError, type Repository } from '../store/repository.ts';
 import { UsageError } from './args.ts';
 import type { Io } from './io.ts';
 
@@ -51,16 +50,8 @@ export async function notifyCommand(argv: readonly string[], io: Io): Promise<nu
   const min = values['min-severity'];
   if (min !== undefined && !SEVERITY_ORDER.includes(min))
     throw new UsageError(`--min-severity is one of ${SEVERITY_ORDER.join(', ')}`);
-  let repo: Repository;
-  try {
-    repo = await openExistingStore(values.db);
-  } catch (err) {
-    if (err instanceof NoDatabaseError || err instanceof StoreError) {
-      io.err(`pacsmap: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const repo = await openForCommand(values.db, io.err);
+  if (!repo) return 2;
   try {
     let scanId: string;
     try {

@@ -2,10 +2,9 @@
 import { parseArgs } from 'node:util';
 import { writeReport } from '../report/html/write-report.ts';
 import { ScanLookupError, resolveScan } from '../report/scans.ts';
-import { NoDatabaseError, openExistingStore } from '../report/sink.ts';
+import { openForCommand } from '../report/sink.ts';
 import { terminalSafe } from '../report/table.ts';
 import { DEFAULT_DB } from '../store/open.ts';
-import { StoreError, type Repository } from '../store/repository.ts';
 import { UsageError } from './args.ts';
 import type { Io } from './io.ts';
 
@@ -53,16 +52,8 @@ export async function reportCommand(argv: readonly string[], io: Io): Promise<nu
   if (values.previous !== undefined && values['no-previous'])
     throw new UsageError('--previous and --no-previous exclude each other');
   if (values.out === '') throw new UsageError('--out needs a directory');
-  let repo: Repository;
-  try {
-    repo = await openExistingStore(values.db);
-  } catch (err) {
-    if (err instanceof NoDatabaseError || err instanceof StoreError) {
-      io.err(`pacsmap: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const repo = await openForCommand(values.db, io.err);
+  if (!repo) return 2;
   try {
     let scanId: string;
     let previousScanId: string | null | undefined;

@@ -21,11 +21,11 @@ import {
 import { DISCOVERY_FORMATS, type DiscoveryFormat } from '../import/import.ts';
 import { DEFAULT_DB, openStore, parseStoreUrl } from '../store/open.ts';
 import { distributedSettings } from '../distributed/progress.ts';
-import type { FacilityRecord, Repository, ScanRecord } from '../store/repository.ts';
+import type { Repository, ScanRecord } from '../store/repository.ts';
 import { readSpecFile, type SpecSource } from '../targets/spec.ts';
 import { DEFAULT_PORTS } from '../targets/ports.ts';
 import type { EndpointResult } from '../scan/endpoint-result.ts';
-import type { Facility } from '../facilities/registry.ts';
+import { facilityRecord } from '../scan/records.ts';
 import { formatEndpoint } from './summary.ts';
 import { ProgressReporter } from './progress.ts';
 import { UsageError, parseAeTitle, parseDuration, parseHostPort, parsePortList, parsePositiveInt } from './args.ts';
@@ -367,19 +367,6 @@ export async function scanCommand(argv: readonly string[], io: Io, version: stri
   } finally {
     await store.close();
   }
-}
-
-function facilityRecord(f: Facility): FacilityRecord {
-  return {
-    id: f.id,
-    name: f.name,
-    region: f.region,
-    country: f.country,
-    contactEmail: f.contact,
-    ranges: [...f.ranges.map((r) => r.spec), ...f.hosts.map((h) => h.name)],
-    latitude: f.lat,
-    longitude: f.lon,
-  };
 }
 
 /** Progress goes to stderr, so stdout stays clean for `--json -`. */

@@ -1,6 +1,6 @@
 /** `pacsmap scans`: the scans in the store, newest first. */
 import { parseArgs } from 'node:util';
-import { NoDatabaseError, openExistingStore } from '../report/sink.ts';
+import { openForCommand } from '../report/sink.ts';
 import {
   distributedProgressAt,
   distributedSettings,
@@ -11,7 +11,7 @@ import { parseStoreUrl } from '../store/open.ts';
 import { exposedCount, exposureCounts, formatScanProgress, scanProgress, scanSettings } from '../report/scans.ts';
 import { TextTable } from '../report/table.ts';
 import { DEFAULT_DB } from '../store/open.ts';
-import { StoreError, type ScanRecord } from '../store/repository.ts';
+import type { ScanRecord } from '../store/repository.ts';
 import { UsageError } from './args.ts';
 import type { Io } from './io.ts';
 
@@ -89,16 +89,8 @@ export async function scansCommand(argv: readonly string[], io: Io): Promise<num
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`scans takes no arguments (got ${positionals[0]})`);
-  let repo;
-  try {
-    repo = await openExistingStore(values.db);
-  } catch (err) {
-    if (err instanceof NoDatabaseError || err instanceof StoreError) {
-      io.err(`pacsmap: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const repo = await openForCommand(values.db, io.err);
+  if (!repo) return 2;
   try {
     const scans = await repo.listScans();
     const distributed = scans.filter((s) => distributedSettings(s.settings) !== null).map((s) => s.id);

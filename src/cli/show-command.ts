@@ -13,11 +13,11 @@ import {
   scanPorts,
   scanProgress,
 } from '../report/scans.ts';
-import { NoDatabaseError, fileSink, openExistingStore } from '../report/sink.ts';
+import { fileSink, openForCommand } from '../report/sink.ts';
 import { TextTable, figure, hostPort, terminalSafe } from '../report/table.ts';
 import { findings } from '../knowledge/findings.ts';
 import { DEFAULT_DB } from '../store/open.ts';
-import { StoreError, type Repository, type ScanRecord } from '../store/repository.ts';
+import type { Repository, ScanRecord } from '../store/repository.ts';
 import { UsageError } from './args.ts';
 import type { Io } from './io.ts';
 
@@ -268,16 +268,8 @@ export async function showCommand(argv: readonly string[], io: Io, version: stri
   if (values.json === '-' && values.csv === '-') throw new UsageError('only one of --json and --csv can go to stdout');
   if (values.json === '') throw new UsageError('--json needs a file name or -');
   if (values.csv === '') throw new UsageError('--csv needs a file name or -');
-  let repo: Repository;
-  try {
-    repo = await openExistingStore(values.db);
-  } catch (err) {
-    if (err instanceof NoDatabaseError || err instanceof StoreError) {
-      io.err(`pacsmap: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const repo = await openForCommand(values.db, io.err);
+  if (!repo) return 2;
   try {
     let scan: ScanRecord;
     try {

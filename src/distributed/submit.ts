@@ -6,10 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { JobInsert } from 'pg-boss';
-import type { Facility } from '../facilities/registry.ts';
+import { facilityRecord } from '../scan/records.ts';
 import type { PreparedScan, ScanPlan } from '../scan/scan-plan.ts';
 import { parseStoreUrl } from '../store/open.ts';
-import { StoreError, type FacilityRecord, type Repository } from '../store/repository.ts';
+import { StoreError, type Repository } from '../store/repository.ts';
 import type { DistributedSettings } from './progress.ts';
 import { DEFAULT_QUEUE, SHARD_QUEUE, ensureShardQueue, newBoss, type ShardQueueOptions } from './queue.ts';
 import { defineBucket } from './shared-rate-limit.ts';
@@ -111,18 +111,5 @@ function pick(o: ShardQueueOptions): ShardQueueOptions {
     ...(o.retryLimit === undefined ? {} : { retryLimit: o.retryLimit }),
     ...(o.expireInSeconds === undefined ? {} : { expireInSeconds: o.expireInSeconds }),
     ...(o.heartbeatSeconds === undefined ? {} : { heartbeatSeconds: o.heartbeatSeconds }),
-  };
-}
-
-function facilityRecord(f: Facility): FacilityRecord {
-  return {
-    id: f.id,
-    name: f.name,
-    region: f.region,
-    country: f.country,
-    contactEmail: f.contact,
-    ranges: [...f.ranges.map((r) => r.spec), ...f.hosts.map((h) => h.name)],
-    latitude: f.lat,
-    longitude: f.lon,
   };
 }

@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import { createWriteStream, existsSync } from 'node:fs';
 import { openStore, parseStoreUrl } from '../store/open.ts';
-import type { Repository } from '../store/repository.ts';
+import { StoreError, type Repository } from '../store/repository.ts';
 
 /** The database a read command was pointed at does not exist (and was not created). */
 export class NoDatabaseError extends Error {
@@ -22,6 +22,22 @@ export async function openExistingStore(url: string): Promise<Repository> {
     throw new NoDatabaseError(`no database at ${loc.path} (give --db, or run a scan first)`);
   }
   return openStore(url);
+}
+
+/**
+ * The same for a command: a missing database or a store that cannot be opened is said on stderr
+ * (the caller then exits 2) and gives null; other errors propagate.
+ */
+export async function openForCommand(url: string, say: (text: string) => void): Promise<Repository | null> {
+  try {
+    return await openExistingStore(url);
+  } catch (err) {
+    if (err instanceof NoDatabaseError || err instanceof StoreError) {
+      say(`pacsmap: ${err.message}\n`);
+      return null;
+    }
+    throw err;
+  }
 }
 
 export interface FileSink {

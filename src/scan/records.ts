@@ -5,7 +5,8 @@
 import { assessEndpointResult, findingKey } from '../assess/from-result.ts';
 import type { EndpointAssessment } from '../assess/assess.ts';
 import { countryOfAddress } from '../report/geo.ts';
-import type { EndpointFigures, EndpointRecord, FindingRecord } from '../store/repository.ts';
+import type { Facility } from '../facilities/registry.ts';
+import type { EndpointFigures, EndpointRecord, FacilityRecord, FindingRecord } from '../store/repository.ts';
 import type { EndpointResult } from './endpoint-result.ts';
 import { isExposed } from './exposure.ts';
 
@@ -96,5 +97,19 @@ function endpointFigures(
     riskScore: assessment.score,
     // The facility's own country comes through the store's join; GeoIP only outside the registry.
     country: facilityId === null ? countryOfAddress(unit.address) : null,
+  };
+}
+
+/** A registry facility as the store keeps it: its ranges and host names as listed. */
+export function facilityRecord(f: Facility): FacilityRecord {
+  return {
+    id: f.id,
+    name: f.name,
+    region: f.region,
+    country: f.country,
+    contactEmail: f.contact,
+    ranges: [...f.ranges.map((r) => r.spec), ...f.hosts.map((h) => h.name)],
+    latitude: f.lat,
+    longitude: f.lon,
   };
 }

@@ -17,16 +17,13 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { SCHEMA_MIGRATIONS_DDL, loadMigrations, type Migration } from '../migrations.ts';
-import { FIGURE_COLUMNS, assembleFigures, figureQueries, figureValues, figuresOf } from '../figures-sql.ts';
+import { assembleFigures, figureQueries, figureValues } from '../figures-sql.ts';
 import {
-  SCAN_STATUSES,
   StoreError,
-  USER_ROLES,
   type FigureGroup,
   type FigureRow,
   type FindingCount,
   type UserRecord,
-  type UserRole,
   type EndpointKeyQuery,
   type EndpointQuery,
   type EndpointRecord,
@@ -39,11 +36,34 @@ import {
   type Repository,
   type ScanPatch,
   type ScanRecord,
-  type ScanStatus,
   type TargetCounts,
   type TargetRef,
   type WriteBatch,
 } from '../repository.ts';
+import {
+  str,
+  num,
+  numOrNull,
+  json,
+  jsonOrNull,
+  pageSize,
+  scanStatus,
+  SCAN_SELECT,
+  FACILITY_COLUMNS,
+  ENDPOINT_COLUMNS,
+  FIGURE_UPDATES,
+  OBSERVATION_COLUMNS,
+  FINDING_COLUMNS,
+  toScan,
+  toFacility,
+  toEndpoint,
+  userRole,
+  toUser,
+  byCount,
+  FINDING_COUNTS,
+  toObservation,
+  toFinding,
+} from '../rows.ts';
 
 export interface PostgresStoreOptions {
   /** Connections in the pool (default 4). */
@@ -65,7 +85,6 @@ interface Queryable {
   query(config: pg.QueryConfig<unknown[]>): Promise<pg.QueryResult<Row>>;
 }
 
-const DEFAULT_PAGE = 1000;
 const TARGET_INSERT_CHUNK = 5000;
 /** Rows per statement: a batch is a few statements, and a message stays a few MB. */
 const MAX_ROWS_PER_STATEMENT = 5000;
@@ -73,60 +92,6 @@ const MAX_ROWS_PER_STATEMENT = 5000;
 const MIGRATION_LOCK = 0x7061_6373_6d61;
 /** Attempts for a transaction aborted by a deadlock or a serialisation failure. */
 const RETRIES = 5;
-
-function str(row: Row, key: string): string {
-  const v = row[key];
-  if (typeof v !== 'string')
-    throw new StoreError(`column ${key}: expected text, got ${v === null ? 'null' : typeof v}`);
-  return v;
-}
-
-function strOrNull(row: Row, key: string): string | null {
-  const v = row[key];
-  return v === null || v === undefined ? null : String(v);
-}
-
-/** INTEGER and DOUBLE PRECISION arrive as numbers; BIGINT and COUNT(*) as decimal text. */
-function num(row: Row, key: string): number {
-  const v = row[key];
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string' && v !== '') {
-    const n = Number(v);
-    if (Number.isSafeInteger(n)) return n;
-  }
-  throw new StoreError(`column ${key}: expected a number, got ${v === null ? 'null' : typeof v}`);
-}
-
-function numOrNull(row: Row, key: string): number | null {
-  const v = row[key];
-  return v === null || v === undefined ? null : num(row, key);
-}
-
-function json(value: unknown, what: string): string {
-  const text = JSON.stringify(value);
-  if (text === undefined) throw new StoreError(`${what} is not JSON-serialisable`);
-  return text;
-}
-
-function jsonOrNull(value: unknown, what: string): string | null {
-  return value === null || value === undefined ? null : json(value, what);
-}
-
-function parsed(row: Row, key: string): unknown {
-  const v = row[key];
-  return v === null || v === undefined ? null : (JSON.parse(String(v)) as unknown);
-}
-
-function pageSize(options: PageOptions | undefined): number {
-  const n = options?.pageSize ?? DEFAULT_PAGE;
-  if (!Number.isInteger(n) || n < 1) throw new StoreError(`page size must be a positive integer, got ${n}`);
-  return n;
-}
-
-function scanStatus(v: string): ScanStatus {
-  if ((SCAN_STATUSES as readonly string[]).includes(v)) return v as ScanStatus;
-  throw new StoreError(`unknown scan status ${v}`);
-}
 
 /**
  * One row per key, the last one written: a multi-row `ON CONFLICT DO UPDATE` may not touch a row
@@ -157,123 +122,6 @@ class Params {
     this.values.push(v);
     return `$${this.values.length}`;
   }
-}
-
-const SCAN_SELECT = `SELECT s.id, s.created_at, s.started_at, s.finished_at, s.status, s.scope, s.settings, s.cursor,
-  (SELECT COUNT(*) FROM targets t WHERE t.scan_id = s.id) AS n_targets,
-  (SELECT COUNT(*) FROM targets t WHERE t.scan_id = s.id AND t.state = 'done') AS n_done,
-  (SELECT COUNT(*) FROM endpoints e WHERE e.scan_id = s.id) AS n_endpoints,
-  (SELECT COUNT(*) FROM findings f WHERE f.scan_id = s.id) AS n_findings
-  FROM scans s`;
-
-const FACILITY_COLUMNS = 'id, name, region, country, contact_email, ranges, latitude, longitude';
-const ENDPOINT_COLUMNS = `scan_id, host, port, transport, status, service, exposure, facility_id, result, ${FIGURE_COLUMNS}`;
-const FIGURE_UPDATES = FIGURE_COLUMNS.split(', ')
-  .map((c) => `${c} = excluded.${c}`)
-  .join(', ');
-const OBSERVATION_COLUMNS = 'scan_id, host, port, probe, status, started_at, duration_ms, detail, facts';
-const FINDING_COLUMNS = 'scan_id, host, port, finding_id, severity, evidence';
-
-function toScan(row: Row): ScanRecord {
-  return {
-    id: str(row, 'id'),
-    createdAt: str(row, 'created_at'),
-    startedAt: strOrNull(row, 'started_at'),
-    finishedAt: strOrNull(row, 'finished_at'),
-    status: scanStatus(str(row, 'status')),
-    scope: str(row, 'scope'),
-    settings: parsed(row, 'settings'),
-    cursor: strOrNull(row, 'cursor'),
-    counts: {
-      targets: num(row, 'n_targets'),
-      targetsDone: num(row, 'n_done'),
-      endpoints: num(row, 'n_endpoints'),
-      findings: num(row, 'n_findings'),
-    },
-  };
-}
-
-function toFacility(row: Row): FacilityRecord {
-  return {
-    id: str(row, 'id'),
-    name: str(row, 'name'),
-    region: strOrNull(row, 'region'),
-    country: strOrNull(row, 'country'),
-    contactEmail: strOrNull(row, 'contact_email'),
-    ranges: parsed(row, 'ranges') as string[],
-    latitude: numOrNull(row, 'latitude'),
-    longitude: numOrNull(row, 'longitude'),
-  };
-}
-
-function toEndpoint(row: Row): EndpointRecord {
-  return {
-    scanId: str(row, 'scan_id'),
-    host: str(row, 'host'),
-    port: num(row, 'port'),
-    transport: str(row, 'transport'),
-    status: str(row, 'status'),
-    service: strOrNull(row, 'service'),
-    exposure: str(row, 'exposure'),
-    facilityId: strOrNull(row, 'facility_id'),
-    result: parsed(row, 'result'),
-    ...withFigures(row),
-  };
-}
-
-function withFigures(row: Row): { figures?: EndpointRecord['figures'] } {
-  const figures = figuresOf(row);
-  return figures ? { figures } : {};
-}
-
-function userRole(v: string): UserRole {
-  if ((USER_ROLES as readonly string[]).includes(v)) return v as UserRole;
-  throw new StoreError(`unknown user role ${v}`);
-}
-
-function toUser(row: Row): UserRecord {
-  return {
-    name: str(row, 'name'),
-    role: userRole(str(row, 'role')),
-    passwordHash: str(row, 'password_hash'),
-    createdAt: str(row, 'created_at'),
-  };
-}
-
-/** Orders finding counts: most endpoints first, then by id. */
-function byCount(a: FindingCount, b: FindingCount): number {
-  return b.endpoints - a.endpoints || (a.findingId < b.findingId ? -1 : a.findingId > b.findingId ? 1 : 0);
-}
-
-const FINDING_COUNTS = (
-  p: string,
-): string => `SELECT x.finding_id, x.severity, COUNT(*) AS n, COUNT(DISTINCT e.facility_id) AS nf
-  FROM findings x LEFT JOIN endpoints e ON e.scan_id = x.scan_id AND e.host = x.host AND e.port = x.port
-  WHERE x.scan_id = ${p} GROUP BY x.finding_id, x.severity`;
-
-function toObservation(row: Row): ObservationRecord {
-  return {
-    scanId: str(row, 'scan_id'),
-    host: str(row, 'host'),
-    port: num(row, 'port'),
-    probe: str(row, 'probe'),
-    status: str(row, 'status'),
-    startedAt: str(row, 'started_at'),
-    durationMs: num(row, 'duration_ms'),
-    detail: strOrNull(row, 'detail'),
-    facts: parsed(row, 'facts'),
-  };
-}
-
-function toFinding(row: Row): FindingRecord {
-  return {
-    scanId: str(row, 'scan_id'),
-    host: str(row, 'host'),
-    port: num(row, 'port'),
-    findingId: str(row, 'finding_id'),
-    severity: str(row, 'severity'),
-    evidence: parsed(row, 'evidence'),
-  };
 }
 
 export interface PostgresDiagnostics {
