@@ -2,6 +2,7 @@
  * `pacsmap serve`: the dashboard (src/serve/). Opens the store, creates the first admin when there
  * is no user, and listens until SIGINT/SIGTERM.
  */
+import { distributedProgressAt } from '../distributed/progress.ts';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { parseArgs } from 'node:util';
@@ -10,7 +11,7 @@ import { DEFAULT_LAB_DIR } from '../lab/files.ts';
 import { buildDashboard } from '../serve/app.ts';
 import { childScanStarter } from '../serve/scan-runner.ts';
 import { ensureAdmin } from '../serve/users.ts';
-import { DEFAULT_DB, describeStoreUrl, openStore } from '../store/open.ts';
+import { DEFAULT_DB, describeStoreUrl, openStore, parseStoreUrl } from '../store/open.ts';
 import type { Repository } from '../store/repository.ts';
 import { UsageError, parsePortList } from './args.ts';
 import type { Io } from './io.ts';
@@ -114,6 +115,9 @@ export async function startServe(
       secureCookies: https !== null || values['secure-cookies'],
       startScan: starter,
       https,
+      ...(parseStoreUrl(values.db).kind === 'postgres'
+        ? { shardProgress: (ids: readonly string[]) => distributedProgressAt(values.db, ids) }
+        : {}),
       ...(secret !== undefined ? { sessionSecret: secret } : {}),
     });
     await app.listen({ host, port });

@@ -8,6 +8,7 @@
  * 401), role checks per route, CSRF on every POST. Nothing here reads a patient value: pages show
  * the store's counts, booleans and categories, and every stored string is escaped.
  */
+import { distributedSettings, type DistributedProgress } from '../distributed/progress.ts';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
@@ -59,6 +60,8 @@ export interface DashboardOptions {
   /** fastify's https options when serving TLS directly. */
   readonly https?: { key: string; cert: string } | null;
   readonly logger?: boolean;
+  /** Shard progress of distributed scans (PostgreSQL stores with workers): by scan id. */
+  readonly shardProgress?: (scanIds: readonly string[]) => Promise<ReadonlyMap<string, DistributedProgress>>;
 }
 
 export interface Dashboard {
@@ -255,7 +258,13 @@ export async function buildDashboard(options: DashboardOptions): Promise<Dashboa
   });
 
   app.get('/scans', async (req, reply) => {
-    return html(reply, pages.scansPage(await repo.listScans(), ctx(req, reply)));
+    const scans = await repo.listScans();
+    const distributed = scans.filter((s) => distributedSettings(s.settings) !== null).map((s) => s.id);
+    const shards =
+      options.shardProgress && distributed.length > 0
+        ? await options.shardProgress(distributed)
+        : new Map<string, DistributedProgress>();
+    return html(reply, pages.scansPage(scans, ctx(req, reply), shards));
   });
 
   app.get<{ Params: { id: string } }>('/scans/:id', async (req, reply) => {

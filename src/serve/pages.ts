@@ -5,6 +5,7 @@
  */
 import { findings as catalogue, type FindingDef } from '../knowledge/findings.ts';
 import { endpointView } from '../report/endpoint-view.ts';
+import { formatDistributedProgress, type DistributedProgress } from '../distributed/progress.ts';
 import { exposureCounts, exposureRank, formatScanProgress, scanProgress, scanPorts } from '../report/scans.ts';
 import { hostPort } from '../report/table.ts';
 import type {
@@ -161,14 +162,19 @@ ${t.honeypots ? `<p class="note">${num(t.honeypots)} suspected honeypot(s) are n
   return page('Overview', body, ctx);
 }
 
-export function scansPage(scans: readonly ScanRecord[], ctx: Ctx): string {
+export function scansPage(
+  scans: readonly ScanRecord[],
+  ctx: Ctx,
+  shards: ReadonlyMap<string, DistributedProgress> = new Map(),
+): string {
   const rows = scans.map((s) => [
     scanLink(s),
     esc(s.status),
     esc(s.createdAt),
     esc(s.finishedAt ?? '-'),
     esc(s.scope),
-    esc(formatScanProgress(scanProgress(s))),
+    // A distributed scan's progress is its shards (done/total, active, failed, workers alive).
+    esc(shards.has(s.id) ? formatDistributedProgress(shards.get(s.id)!) : formatScanProgress(scanProgress(s))),
     num(s.counts.endpoints),
     num(s.counts.findings),
   ]);

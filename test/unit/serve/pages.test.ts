@@ -180,3 +180,35 @@ test('API and exports answer a logged-in viewer with JSON and CSV', async () => 
     [scanA],
   );
 });
+
+test('the scan list shows a distributed scan by its shards (from the job queue), others by their cursor', async () => {
+  const g = await fixture({
+    shardProgress: async (ids) =>
+      new Map(
+        ids.map((id) => [
+          id,
+          { shardsTotal: 10, shardsDone: 3, shardsActive: 2, shardsQueued: 5, shardsFailed: 0, workersActive: 2 },
+        ]),
+      ),
+  });
+  try {
+    const dist = await g.repo.createScan({
+      scope: 'national',
+      settings: {
+        workTotal: '5000',
+        distributed: { version: 1, queue: 'pacsmap.shards', shards: 10, shardSize: '500' },
+      },
+    });
+    await g.repo.createScan({ scope: 'local', settings: { workTotal: '40' } });
+    const v = await loggedIn(g.app, 'viewer');
+    const page = (await v.request({ url: '/scans' })).body;
+    const row = page.split('<tr').find((r) => r.includes(dist.id.slice(0, 8)));
+    assert.ok(row, 'the distributed scan is listed');
+    assert.match(row, /shards 3\/10/);
+    assert.match(row, /2 workers/);
+    const other = page.split('<tr').find((r) => r.includes('local'));
+    assert.ok(other && !/shards/.test(other), 'a local scan shows its cursor progress');
+  } finally {
+    await g.close();
+  }
+});
