@@ -105,6 +105,15 @@ export class BatchWriter {
    * committed in the same or a later transaction than they are.
    */
   cursor(scanId: string, position: bigint): void {
+    // Only the last position of a scan matters: a buffered one is replaced, not queued (a scan
+    // moves its cursor once per work item).
+    const buffered = this.#buf.cursors.findIndex((c) => c.scanId === scanId);
+    if (buffered >= 0) {
+      if (this.#closed) throw new Error('BatchWriter is closed');
+      this.#throwIfFailed();
+      this.#buf.cursors[buffered] = { scanId, position: position.toString() };
+      return;
+    }
     this.#add('cursors', { scanId, position: position.toString() });
   }
 

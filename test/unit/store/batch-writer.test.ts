@@ -122,3 +122,21 @@ test('over SQLite: everything written once, targets done only with their results
   for await (const _ of s.observations('s')) n++;
   assert.equal(n, 600);
 });
+
+test('a cursor moved many times in one buffer is one row: the last position, committed with the results before it', async () => {
+  const sink = recordingSink();
+  const w = new BatchWriter(sink, { maxRows: 1000, maxDelayMs: 10_000 });
+  for (let i = 0; i < 50; i++) {
+    w.endpoint(endpointRecord('s', `10.0.0.${i}`, 104));
+    w.cursor('s', BigInt(i + 1));
+  }
+  w.cursor('t', 7n);
+  assert.equal(w.buffered, 52, '50 endpoints and one cursor per scan');
+  await w.close();
+  assert.equal(sink.batches.length, 1);
+  assert.deepEqual(sink.batches[0]!.cursors, [
+    { scanId: 's', position: '50' },
+    { scanId: 't', position: '7' },
+  ]);
+  assert.throws(() => w.cursor('s', 51n), /closed/);
+});
