@@ -16,6 +16,7 @@ import {
 import { fileSink, openForCommand } from '../report/sink.ts';
 import { TextTable, figure, hostPort, terminalSafe } from '../report/table.ts';
 import { findings } from '../knowledge/findings.ts';
+import { headlineOf } from '../report/aggregate.ts';
 import { DEFAULT_DB } from '../store/open.ts';
 import type { Repository, ScanRecord } from '../store/repository.ts';
 import { UsageError } from './args.ts';
@@ -134,6 +135,9 @@ function header(scan: ScanRecord): string[] {
 export async function writeSummary(repo: Repository, scan: ScanRecord, out: (text: string) => void): Promise<void> {
   const byExposure = await repo.countsByExposure(scan.id);
   out(`${header(scan).join('\n')}\n\n`);
+  // The figure a ministry quotes, from the store's own aggregation (suspected honeypots not counted).
+  const [total] = await repo.figures(scan.id, 'total');
+  if (total) out(`${headlineOf(total).text}\n\n`);
   const counts = exposureCounts(byExposure);
   const width = Math.max(...Object.keys(counts).map((k) => k.length));
   out('endpoints by exposure (worst first)\n');

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { openStore } from '../../../src/store/open.ts';
+import { headlineOf } from '../../../src/report/aggregate.ts';
 import type { EndpointRecord } from '../../../src/store/repository.ts';
 import { labSetup, pacsmap, subnetByte, type LabSetup } from './helpers.ts';
 
@@ -72,6 +73,13 @@ test('a registry scan finds every open port of the fleet once, with its facility
         lines.some((l) => l.host === e.host && l.port === e.port && l.probe === 'dicom.associate'),
         e.id,
       );
+    // `show` opens with the figure a ministry quotes, as the store aggregates it.
+    const [figures] = await store.figures(scan.id, 'total');
+    assert.ok(figures && figures.archivesExposed > 0, 'the lab has archives readable by a stranger');
+    const shown = await pacsmap(['show', scan.id, '--db', db]);
+    assert.equal(shown.code, 0, shown.err);
+    assert.ok(shown.out.includes(headlineOf(figures).text), shown.out.slice(0, 600));
+    assert.match(headlineOf(figures).text, new RegExp(`on ${figures.archivesExposed} archives`));
   } finally {
     await store.close();
   }
