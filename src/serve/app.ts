@@ -23,7 +23,7 @@ import { ScanLookupError, resolveScan } from '../report/scans.ts';
 import { StoreError, type Repository, type ScanRecord, type UserRecord, type UserRole } from '../store/repository.ts';
 import { LoginThrottle, type ThrottleOptions } from './throttle.ts';
 import { BoundedSessionStore } from './session-store.ts';
-import { authenticate, isRole, newUser, roleAllows, type UserDirectory } from './users.ts';
+import { authenticate, isRole, newUser, passwordStamp, roleAllows, type UserDirectory } from './users.ts';
 import type { ScanStarter } from './scan-runner.ts';
 import * as pages from './pages.ts';
 import { scanFigures } from '../report/aggregate.ts';
@@ -39,6 +39,8 @@ declare module 'fastify' {
   }
   interface Session {
     user?: string;
+    /** passwordStamp() of the password this session logged in with. */
+    pw?: string;
   }
 }
 
@@ -153,6 +155,8 @@ export async function buildDashboard(options: DashboardOptions): Promise<Dashboa
     if (PUBLIC.has(key)) return;
     const name = req.session.get('user');
     req.user = typeof name === 'string' ? await users.getUser(name) : null;
+    // A password changed since this session logged in ends it.
+    if (req.user && req.session.get('pw') !== passwordStamp(req.user.passwordHash)) req.user = null;
     if (req.user) return;
     if (isApi(req)) return reply.code(401).send({ error: 'authentication required' });
     return reply.redirect('/login', 302);
@@ -239,6 +243,7 @@ export async function buildDashboard(options: DashboardOptions): Promise<Dashboa
     // A fresh session id at login: a session fixed before login is worth nothing after it.
     await req.session.regenerate();
     req.session.set('user', user.name);
+    req.session.set('pw', passwordStamp(user.passwordHash));
     return reply.redirect('/', 303);
   });
 
@@ -381,6 +386,49 @@ export async function buildDashboard(options: DashboardOptions): Promise<Dashboa
       message = err instanceof StoreError ? 'that name is taken' : (err as Error).message;
     }
     return html(reply.code(status), pages.usersPage(await users.listUsers(), message, ctx(req, reply)));
+  });
+
+  app.post<{ Params: { name: string } }>('/users/:name/delete', async (req, reply) => {
+    need(req, 'admin');
+    const name = req.params.name;
+    let message: string;
+    let status = 200;
+    if (name === req.user!.name) {
+      status = 400;
+      message = 'you cannot remove yourself';
+    } else if (await users.deleteUser(name)) {
+      // Their sessions end at their next request: the user is re-read on every one.
+      message = `user ${name} removed`;
+    } else {
+      status = 404;
+      message = 'no such user';
+    }
+    return html(reply.code(status), pages.usersPage(await users.listUsers(), message, ctx(req, reply)));
+  });
+
+  app.get('/account', async (req, reply) => html(reply, pages.accountPage(null, ctx(req, reply))));
+
+  app.post('/account/password', async (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const me = req.user!;
+    const current = typeof body.current === 'string' ? body.current : '';
+    const next = typeof body.password === 'string' ? body.password : '';
+    const again = (status: number, message: string): FastifyReply =>
+      html(reply.code(status), pages.accountPage(message, ctx(req, reply)));
+    if (!(await authenticate(users, me.name, current))) return again(403, 'the current password is wrong');
+    let updated: UserRecord;
+    try {
+      updated = await newUser(me.name, me.role, next);
+    } catch (err) {
+      return again(400, (err as Error).message);
+    }
+    await users.setUserPassword(me.name, updated.passwordHash);
+    // This session goes on under the new password; every other one of this user ends.
+    await req.session.regenerate();
+    req.session.set('user', me.name);
+    req.session.set('pw', passwordStamp(updated.passwordHash));
+    req.user = { ...me, passwordHash: updated.passwordHash };
+    return again(200, 'password changed; your other sessions are logged out');
   });
 
   // ─── API ───────────────────────────────────────────────────────────────────

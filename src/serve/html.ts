@@ -59,7 +59,7 @@ export function page(title: string, body: string, ctx: PageContext): string {
   const nav = u
     ? `<nav><a href="/">Overview</a> · <a href="/scans">Scans</a> · <a href="/diff">Diff</a>${
         u.role !== 'viewer' ? ' · <a href="/scan/new">Start a scan</a>' : ''
-      }${u.role === 'admin' ? ' · <a href="/users">Users</a>' : ''}</nav>
+      }${u.role === 'admin' ? ' · <a href="/users">Users</a>' : ''} · <a href="/account">Account</a></nav>
 <span class="who">${esc(u.name)} (${esc(u.role)})
 <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${esc(ctx.csrf)}"><button type="submit" id="logout">Log out</button></form></span>`
     : '';

@@ -388,14 +388,33 @@ export function usersPage(users: readonly UserRecord[], message: string | null, 
   return page(
     'Users',
     `${message ? `<p id="users-message">${esc(message)}</p>` : ''}${table(
-      ['name', 'role', 'created'],
-      users.map((u) => [esc(u.name), esc(u.role), esc(u.createdAt)]),
+      ['name', 'role', 'created', ''],
+      users.map((u) => [
+        esc(u.name),
+        esc(u.role),
+        esc(u.createdAt),
+        u.name === ctx.user?.name
+          ? ''
+          : `<form method="post" action="/users/${seg(u.name)}/delete">${hidden(ctx.csrf)}<button type="submit">Remove</button></form>`,
+      ]),
     )}
 <h2>Add a user</h2><form method="post" action="/users">${hidden(ctx.csrf)}
 <label>Name <input name="name" required maxlength="64"></label>
 <label>Role <select name="role"><option>viewer</option><option>operator</option><option>admin</option></select></label>
 <label>Password <input name="password" type="password" required minlength="12" autocomplete="new-password"></label>
 <button type="submit">Create</button></form>`,
+    ctx,
+  );
+}
+
+export function accountPage(message: string | null, ctx: Ctx): string {
+  return page(
+    'Account',
+    `${message ? `<p id="account-message">${esc(message)}</p>` : ''}<p>Signed in as ${esc(ctx.user?.name ?? '')} (${esc(ctx.user?.role ?? '')}).</p>
+<h2>Change your password</h2><form method="post" action="/account/password">${hidden(ctx.csrf)}
+<label>Current password <input name="current" type="password" required autocomplete="current-password"></label>
+<label>New password <input name="password" type="password" required minlength="12" autocomplete="new-password"></label>
+<button type="submit">Change</button></form>`,
     ctx,
   );
 }

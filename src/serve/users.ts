@@ -1,11 +1,20 @@
 /**
  * Dashboard users over the store's user methods: password checks, the first-run admin, role checks.
  */
+import { createHash } from 'node:crypto';
 import { USER_ROLES, type Repository, type UserRecord, type UserRole } from '../store/repository.ts';
 import { decoyHash, generatePassword, hashPassword, verifyPassword } from './passwords.ts';
 
 /** The store's user methods (migration 0003); createUser throws StoreError on a duplicate name. */
-export type UserDirectory = Pick<Repository, 'createUser' | 'getUser' | 'listUsers'>;
+export type UserDirectory = Pick<Repository, 'createUser' | 'getUser' | 'listUsers' | 'setUserPassword' | 'deleteUser'>;
+
+/**
+ * What a session remembers of the password it logged in with: a short digest of the stored hash.
+ * A new password changes it, so every other session of that user ends at its next request.
+ */
+export function passwordStamp(passwordHash: string): string {
+  return createHash('sha256').update(passwordHash).digest('base64url').slice(0, 22);
+}
 
 export function isRole(v: unknown): v is UserRole {
   return typeof v === 'string' && (USER_ROLES as readonly string[]).includes(v);

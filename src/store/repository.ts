@@ -305,6 +305,10 @@ export interface Repository {
   getUser(name: string): Promise<UserRecord | null>;
   /** By name. */
   listUsers(): Promise<UserRecord[]>;
+  /** Sets a user's password hash; false when there is no such user. */
+  setUserPassword(name: string, passwordHash: string): Promise<boolean>;
+  /** Removes a user; false when there was none. */
+  deleteUser(name: string): Promise<boolean>;
 
   close(): Promise<void>;
 }

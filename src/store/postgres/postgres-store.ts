@@ -737,6 +737,19 @@ export class PostgresStore implements Repository {
     if (res.rowCount === 0) throw new StoreError(`user ${user.name} exists`);
   }
 
+  async setUserPassword(name: string, passwordHash: string): Promise<boolean> {
+    const res = await this.#query(this.#pool, 'UPDATE users SET password_hash = $1 WHERE name = $2', [
+      passwordHash,
+      name,
+    ]);
+    return (res.rowCount ?? 0) > 0;
+  }
+
+  async deleteUser(name: string): Promise<boolean> {
+    const res = await this.#query(this.#pool, 'DELETE FROM users WHERE name = $1', [name]);
+    return (res.rowCount ?? 0) > 0;
+  }
+
   async getUser(name: string): Promise<UserRecord | null> {
     const [row] = await this.#rows('SELECT name, role, password_hash, created_at FROM users WHERE name = $1', [name]);
     return row ? toUser(row) : null;

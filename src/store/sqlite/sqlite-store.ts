@@ -530,6 +530,14 @@ export class SqliteStore implements Repository {
     if (changed === 0) throw new StoreError(`user ${user.name} exists`);
   }
 
+  async setUserPassword(name: string, passwordHash: string): Promise<boolean> {
+    return this.#run('UPDATE users SET password_hash = ? WHERE name = ?', passwordHash, name) > 0;
+  }
+
+  async deleteUser(name: string): Promise<boolean> {
+    return this.#run('DELETE FROM users WHERE name = ?', name) > 0;
+  }
+
   async getUser(name: string): Promise<UserRecord | null> {
     const row = this.#get('SELECT name, role, password_hash, created_at FROM users WHERE name = ?', name);
     return row ? toUser(row) : null;

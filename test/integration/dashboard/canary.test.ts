@@ -48,6 +48,7 @@ test('no page or API response carries a patient value', async () => {
   add('/runs', '/runs');
   add('/runs/:id', '/runs/00000000-0000-0000-0000-000000000000');
   add('/users', '/users');
+  add('/account', '/account');
   add('/api/me', '/api/me');
   add('/api/scans', '/api/scans');
   add('/api/scans/:id', `/api/scans/${id}`);

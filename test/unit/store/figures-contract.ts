@@ -278,5 +278,13 @@ export function describeFiguresContract(fresh: (t: TestContext) => Promise<Repos
     assert.equal((await s.getUser('bob'))?.role, 'viewer', 'the duplicate changed nothing');
     await assert.rejects(s.createUser({ ...bob, name: 'eve', role: 'root' as 'admin' }), StoreError);
     assert.equal(await s.getUser('eve'), null);
+    // A new password for one user only; unknown users are said so.
+    assert.equal(await s.setUserPassword('bob', 'scrypt$new$hash'), true);
+    assert.equal((await s.getUser('bob'))?.passwordHash, 'scrypt$new$hash');
+    assert.equal((await s.getUser('alice'))?.passwordHash, 'scrypt$a$b');
+    assert.equal(await s.setUserPassword('nobody', 'h'), false);
+    assert.equal(await s.deleteUser('bob'), true);
+    assert.equal(await s.deleteUser('bob'), false);
+    assert.deepEqual(await s.listUsers(), [alice]);
   });
 }
