@@ -14,6 +14,7 @@
  * answer drops one level and names the alternatives in `ambiguousWith`; all matches are listed,
  * best first, in `candidates`.
  */
+import { Checker as SchemaChecker, isObj } from './schema.ts';
 import { readFileSync } from 'node:fs';
 
 export type Confidence = 'high' | 'medium' | 'low';
@@ -105,36 +106,10 @@ const ID_SYNTAX = /^[a-z0-9][a-z0-9-]*$/;
 const CONFIDENCES: readonly Confidence[] = ['high', 'medium', 'low'];
 const SOURCE_KINDS: readonly SourceRef['kind'][] = ['source-code', 'observed', 'documentation', 'package'];
 
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-class Checker {
-  readonly #where: string;
+/** The shared checks of src/knowledge/schema.ts, plus the two only fingerprints need. */
+class Checker extends SchemaChecker {
   constructor(where: string) {
-    this.#where = where;
-  }
-  fail(msg: string): never {
-    throw new FingerprintDataError(`fingerprints: ${this.#where}: ${msg}`);
-  }
-  obj(v: unknown, what: string, allowed: readonly string[]): Obj {
-    if (!isObj(v)) this.fail(`${what} must be an object`);
-    for (const k of Object.keys(v)) if (!allowed.includes(k)) this.fail(`${what} has unknown key "${k}"`);
-    return v;
-  }
-  str(v: unknown, what: string): string {
-    if (typeof v !== 'string' || v.length === 0) this.fail(`${what} must be a non-empty string`);
-    return v;
-  }
-  optStr(v: unknown, what: string): string | undefined {
-    return v === undefined ? undefined : this.str(v, what);
-  }
-  arr(v: unknown, what: string, nonEmpty = true): unknown[] {
-    if (!Array.isArray(v)) this.fail(`${what} must be an array`);
-    if (nonEmpty && v.length === 0) this.fail(`${what} must not be empty`);
-    return v;
+    super('fingerprints', where, FingerprintDataError);
   }
   uid(v: unknown, what: string): string {
     const s = this.str(v, what);

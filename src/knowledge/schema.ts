@@ -47,11 +47,14 @@ export function isObj(v: unknown): v is Obj {
 /** Validation helper that names the file and the entry in every message. */
 export class Checker {
   readonly #where: string;
-  constructor(file: string, where: string) {
+  readonly #error: new (message: string) => Error;
+  /** `error`: what a failed check throws (a loader may keep an error class of its own). */
+  constructor(file: string, where: string, error: new (message: string) => Error = KnowledgeDataError) {
     this.#where = `${file}: ${where}`;
+    this.#error = error;
   }
   fail(msg: string): never {
-    throw new KnowledgeDataError(`${this.#where}: ${msg}`);
+    throw new this.#error(`${this.#where}: ${msg}`);
   }
   obj(v: unknown, what: string, allowed: readonly string[]): Obj {
     if (!isObj(v)) this.fail(`${what} must be an object`);
