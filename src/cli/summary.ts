@@ -1,7 +1,6 @@
 /** The short human summary printed after a scan. Counts and facts only. */
 import type { EndpointResult } from '../scan/endpoint-result.ts';
 import { terminalSafe } from '../report/table.ts';
-import type { ScanReport } from '../scan/scan-host.ts';
 
 function n(v: number | null, estimated = false): string {
   return v === null ? '?' : `${estimated ? '~' : ''}${v.toLocaleString('en-US')}`;
@@ -128,11 +127,4 @@ function assessmentLines(e: EndpointResult): string[] {
   return [
     `  risk ${x.score}/100${x.honeypot?.suspected ? ' — SUSPECTED HONEYPOT: not counted as patient exposure' : ''}${worst.length ? `; findings: ${worst.join(', ')}${x.findings.length > 6 ? ', …' : ''}` : ''}`,
   ];
-}
-
-export function formatReport(r: ScanReport): string {
-  if (r.scan.error) return `pacsmap: ${r.scan.error}`;
-  const exposed = r.endpoints.filter((e) => e.exposure !== 'none' && e.exposure !== 'identified').length;
-  const head = `pacsmap scan ${r.scan.id} of ${r.scan.target}${r.scan.address && r.scan.address !== r.scan.target ? ` (${r.scan.address})` : ''}: ${r.endpoints.length} port(s), ${r.endpoints.filter((e) => e.service).length} DICOM, ${exposed} exposed`;
-  return [head, ...r.endpoints.map(formatEndpoint)].join('\n');
 }

@@ -5,7 +5,7 @@
  * JSON-safe summary (docs/web-json.md). Never throws.
  */
 import type { Status } from '../../protocol/status.ts';
-import type { TlsFacts } from '../../protocol/http/tls-facts.ts';
+import type { TlsFacts } from '../../protocol/association/transport.ts';
 import { describeError } from '../../protocol/status.ts';
 import { assertInScope, type Endpoint, type Observation, type ProbeContext } from '../probe.ts';
 import { observe, round } from '../dicom/observe.ts';

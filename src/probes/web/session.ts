@@ -6,7 +6,7 @@
  */
 import { safe } from '../../log/safe-text.ts';
 import { httpGet, type HttpResult } from '../../protocol/http/client.ts';
-import type { TlsFacts } from '../../protocol/http/tls-facts.ts';
+import type { TlsFacts } from '../../protocol/association/transport.ts';
 import type { Status } from '../../protocol/status.ts';
 import { assertInScope, type Endpoint, type ProbeContext } from '../probe.ts';
 

@@ -14,7 +14,7 @@ import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { Client, buildConnector } from 'undici';
 import type { Status } from '../status.ts';
-import { tlsFactsOfSocket, type TlsFacts } from './tls-facts.ts';
+import { tlsFactsOf, type TlsFacts } from '../association/transport.ts';
 
 /** Identifies the scanner and its purpose to whoever reads the server's access log. */
 export const USER_AGENT = 'pacsmap (PACS exposure mapping for a health CERT; read-only; no data kept)';
@@ -121,7 +121,7 @@ export async function httpGet(target: HttpTarget, opts: HttpGetOptions): Promise
         const socket = args[1];
         if (socket) {
           connectMs = since();
-          if (socket instanceof tls.TLSSocket) tlsFacts = tlsFactsOfSocket(socket);
+          if (socket instanceof tls.TLSSocket) tlsFacts = tlsFactsOf(socket);
         }
         cb(...args);
       });

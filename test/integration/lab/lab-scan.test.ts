@@ -18,11 +18,9 @@ import { LAB_PORTS } from '../../../src/lab/fleet.ts';
 import type { Expectation, TruthEndpoint } from '../../../src/lab/truth.ts';
 import { scanEndpoint, type ScanEndpointOptions } from '../../../src/scan/scan-endpoint.ts';
 import { candidateTitles } from '../../../src/knowledge/ae-titles.ts';
-import { scanHost } from '../../../src/scan/scan-host.ts';
+import { probeDicomPort } from '../../../src/scan/probe-port.ts';
 import type { EndpointResult } from '../../../src/scan/endpoint-result.ts';
 import { formatEndpoint } from '../../../src/cli/summary.ts';
-import { silentLogger } from '../../../src/log/logger.ts';
-import type { AuditRecord } from '../../../src/log/logger.ts';
 import { testContext, type TestContext } from '../../helpers/probe-context.ts';
 
 // A subnet of its own, so that a lab someone runs on the default 127.77.0.0/16 does not collide.
@@ -235,35 +233,24 @@ test('AE-title discovery over the fleet: a default called AE is found and expose
   });
 });
 
-test('scanHost with TLS on auto picks the transport the truth says, port by port', async () => {
+test('with TLS on auto, each port gets the transport the truth says', async () => {
   // Hosts with TLS or a decoy somewhere: the transport logic has something to decide there.
   const hosts = [
     ...new Set(lab.endpoints.filter((e) => e.kind === 'dicom-tls' || e.kind === 'http').map((e) => e.host)),
   ].slice(0, 6);
   assert.ok(hosts.length >= 2);
-  const audit: AuditRecord[] = [];
+  const ctx = testContext({ timeouts: TIMEOUTS });
+  contexts.push(ctx);
   for (const host of hosts) {
-    const report = await scanHost(
-      {
-        target: host,
-        ports: [...LAB_PORTS],
-        tls: 'auto',
-        identity: lab.groundTruth.stranger,
-        timeouts: TIMEOUTS,
-        maxQueryMatches: 100_000,
-        phiSampleSize: 20,
-      },
-      { log: silentLogger, audit: { record: (e) => void audit.push(e) }, version: 'test' },
-    );
-    outputs.push(JSON.stringify(report));
-    for (const r of report.endpoints) {
-      const ep = lab.endpoints.find((e) => e.host === host && e.port === r.port);
+    for (const port of LAB_PORTS) {
+      const { result: r } = await probeDicomPort(ctx, host, port, { tls: 'auto', identity: lab.groundTruth.stranger });
+      outputs.push(JSON.stringify(r));
+      const ep = lab.endpoints.find((e) => e.host === host && e.port === port);
       assert.ok(ep);
       assert.equal(r.service, ep.service, `${ep.id} (${ep.kind})`);
       assert.equal(r.exposure === 'none', ep.stranger.exposure === 'none', `${ep.id} exposure ${r.exposure}`);
     }
   }
-  outputs.push(JSON.stringify(audit));
 });
 
 test('a fleet with --latency still matches, and every association pays the delay', async (t) => {
