@@ -5,6 +5,7 @@
  */
 import type { Status } from '../protocol/status.ts';
 import type { AuditLog, Logger } from '../log/logger.ts';
+import { safe } from '../log/safe-text.ts';
 import type { Scope } from '../scope/scope.ts';
 
 export interface Endpoint {
@@ -60,4 +61,27 @@ export class OutOfScopeError extends Error {
 /** Every probe calls this before opening a connection. */
 export function assertInScope(ctx: ProbeContext, host: string): void {
   if (!ctx.scope.allows(host)) throw new OutOfScopeError(host);
+}
+
+/**
+ * The audit line of one contact with an endpoint, written as it ends: our probe name, how it
+ * ended, when and how long, and the AE titles used (null for contacts that are not DICOM).
+ */
+export function auditProbe(
+  ctx: Pick<ProbeContext, 'scanId' | 'audit'>,
+  ep: { readonly host: string; readonly port: number },
+  o: { readonly probe: string; readonly status: string; readonly startedAt: string; readonly durationMs: number },
+  identity: DicomIdentity | null,
+): void {
+  ctx.audit.record({
+    time: o.startedAt,
+    scanId: safe(ctx.scanId),
+    host: safe(ep.host),
+    port: ep.port,
+    probe: safe(o.probe),
+    status: safe(o.status),
+    durationMs: o.durationMs,
+    callingAe: identity ? safe(identity.callingAe) : null,
+    calledAe: identity ? safe(identity.calledAe) : null,
+  });
 }

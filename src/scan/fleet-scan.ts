@@ -10,9 +10,8 @@
  * duplicated).
  */
 import { newScanSalt } from '../privacy/salted-distinct.ts';
-import { safe } from '../log/safe-text.ts';
 import type { AuditLog, Logger } from '../log/logger.ts';
-import type { Observation, ProbeContext } from '../probes/probe.ts';
+import { auditProbe, type Observation, type ProbeContext } from '../probes/probe.ts';
 import { probeTcpConnect } from '../probes/tcp/connect.ts';
 import { BatchWriter } from '../store/batch-writer.ts';
 import type { Repository } from '../store/repository.ts';
@@ -104,26 +103,13 @@ export async function runFleetScan(
   };
   const registry = prepared.registry;
 
-  const auditConnect = (unit: WorkUnit, o: Observation<unknown>): void =>
-    audit.record({
-      time: o.startedAt,
-      scanId: safe(scanId),
-      host: safe(unit.address),
-      port: unit.port,
-      probe: safe(o.probe),
-      status: safe(o.status),
-      durationMs: o.durationMs,
-      callingAe: null,
-      calledAe: null,
-    });
-
   const work = async (unit: WorkUnit): Promise<void> => {
     let connect: Observation<unknown> | null = null;
     if (!unit.discovered) {
       for (let attempt = 0; attempt <= plan.retries; attempt++) {
         await rate.take();
         connect = await probeTcpConnect(ctx, unit.address, unit.port);
-        auditConnect(unit, connect);
+        auditProbe(ctx, { host: unit.address, port: unit.port }, connect, null);
         // Only a timeout is worth another try: a refusal is an answer.
         if (connect.status !== 'connection-timeout') break;
       }

@@ -8,7 +8,7 @@
 import { DimseChannel } from '../protocol/dimse/channel.ts';
 import type { Status } from '../protocol/status.ts';
 import { identifyProduct } from '../knowledge/fingerprints.ts';
-import type { DicomIdentity, Endpoint, Observation, ProbeContext } from '../probes/probe.ts';
+import { auditProbe, type DicomIdentity, type Endpoint, type Observation, type ProbeContext } from '../probes/probe.ts';
 import { probeAssociate, type AssociateFacts } from '../probes/dicom/associate.ts';
 import { probeEcho, type EchoFacts } from '../probes/dicom/echo.ts';
 import { probeQueryCount, type QueryFacts } from '../probes/dicom/query-count.ts';
@@ -16,7 +16,6 @@ import { probePhiCategories, type PhiFacts } from '../probes/dicom/phi-sample.ts
 import { discoverAeTitles, discoverable, type AeDiscoveryFacts } from '../probes/dicom/ae-discovery.ts';
 import { servicesOffered } from '../probes/dicom/proposal.ts';
 import { probeRetrieve, type RetrieveFacts } from '../probes/dicom/retrieve.ts';
-import { safe } from '../log/safe-text.ts';
 import { exposureLevels, worstExposure } from './exposure.ts';
 import { rejectMeaning, type EndpointResult, type RejectSummary } from './endpoint-result.ts';
 
@@ -68,17 +67,7 @@ export async function scanEndpoint(
   // Each probe is audited as soon as it ends, so a killed scan still leaves a complete trail.
   const note = <T extends Observation<unknown>>(o: T): T => {
     observations.push(o);
-    ctx.audit.record({
-      time: o.startedAt,
-      scanId: safe(ctx.scanId),
-      host: safe(ep.host),
-      port: ep.port,
-      probe: safe(o.probe),
-      status: safe(o.status),
-      durationMs: o.durationMs,
-      callingAe: safe(used.callingAe),
-      calledAe: safe(used.calledAe),
-    });
+    auditProbe(ctx, ep, o, used);
     return o;
   };
   const first = await probeAssociate(ctx, ep, identity);

@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import type { Association } from '../../protocol/association/requestor.ts';
 import { safe } from '../../log/safe-text.ts';
 import { candidateTitles, type AeTitleDb } from '../../knowledge/ae-titles.ts';
-import type { DicomIdentity, Endpoint, Observation, ProbeContext } from '../probe.ts';
+import { auditProbe, type DicomIdentity, type Endpoint, type Observation, type ProbeContext } from '../probe.ts';
 import { probeAssociate, type AssociateFacts } from './associate.ts';
 import { round } from './observe.ts';
 
@@ -193,17 +193,7 @@ export async function discoverAeTitles(
     tried.add(`${phase}:${title}`);
     attempts++;
     const { observation, association } = await probeAssociate(ctx, ep, attempt);
-    ctx.audit.record({
-      time: observation.startedAt,
-      scanId: safe(ctx.scanId),
-      host: safe(ep.host),
-      port: ep.port,
-      probe: safe('dicom.ae-discovery'),
-      status: safe(observation.status),
-      durationMs: observation.durationMs,
-      callingAe: safe(attempt.callingAe),
-      calledAe: safe(attempt.calledAe),
-    });
+    auditProbe(ctx, ep, { ...observation, probe: 'dicom.ae-discovery' }, attempt);
     lastStatus = observation.status;
     if (association) {
       accepted = { identity: attempt, association, associate: observation };

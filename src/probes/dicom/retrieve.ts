@@ -21,7 +21,14 @@ import { cMove, moveMeaning, unknownMoveDestination, type MoveMeaning } from '..
 import { SopClass, statusClass } from '../../protocol/dimse/constants.ts';
 import { describeError, statusOf, type Status } from '../../protocol/status.ts';
 import { safe } from '../../log/safe-text.ts';
-import { assertInScope, type DicomIdentity, type Endpoint, type Observation, type ProbeContext } from '../probe.ts';
+import {
+  assertInScope,
+  auditProbe,
+  type DicomIdentity,
+  type Endpoint,
+  type Observation,
+  type ProbeContext,
+} from '../probe.ts';
 import { observe, round } from './observe.ts';
 import {
   readRetrieveAnswers,
@@ -255,17 +262,12 @@ export function probeRetrieve(
 ): Promise<Observation<RetrieveFacts>> {
   const maxInstanceBytes = opts.maxInstanceBytes ?? DEFAULT_MAX_INSTANCE_BYTES;
   const audit = (step: string, startedAt: string, t0: number, status: Status): void => {
-    ctx.audit.record({
-      time: startedAt,
-      scanId: safe(ctx.scanId),
-      host: safe(ep.host),
-      port: ep.port,
-      probe: safe(`dicom.retrieve.${step}`),
-      status: safe(status),
-      durationMs: round(performance.now() - t0),
-      callingAe: safe(identity.callingAe),
-      calledAe: safe(identity.calledAe),
-    });
+    auditProbe(
+      ctx,
+      ep,
+      { probe: `dicom.retrieve.${step}`, status, startedAt, durationMs: round(performance.now() - t0) },
+      identity,
+    );
   };
   return observe<RetrieveFacts>('dicom.retrieve', async () => {
     assertInScope(ctx, ep.host);

@@ -4,11 +4,10 @@
  * Once the peer has shown it does not answer (refused, timed out, failed the TLS handshake),
  * later requests are not sent at all: a tarpit costs one deadline, not one per path.
  */
-import { safe } from '../../log/safe-text.ts';
 import { httpGet, type HttpResult } from '../../protocol/http/client.ts';
 import type { TlsFacts } from '../../protocol/association/transport.ts';
 import type { Status } from '../../protocol/status.ts';
-import { assertInScope, type Endpoint, type ProbeContext } from '../probe.ts';
+import { assertInScope, auditProbe, type Endpoint, type ProbeContext } from '../probe.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
@@ -73,17 +72,17 @@ export class WebSession {
     if (r.kind === 'response') this.responses++;
     if (r.kind === 'failure' && FATAL.includes(r.status)) this.dead = { status: r.status, detail: r.detail };
     // The audited path is ours (no query, no peer data); the HTTP status is a protocol fact.
-    this.ctx.audit.record({
-      time: startedAt,
-      scanId: safe(this.ctx.scanId),
-      host: safe(this.ep.host),
-      port: this.ep.port,
-      probe: safe(`${probe} GET ${path.split('?')[0]}${opts.auth ? ' (credentials)' : ''}`),
-      status: safe(r.kind === 'response' ? 'success' : r.status),
-      durationMs: r.timings.totalMs,
-      callingAe: null,
-      calledAe: null,
-    });
+    auditProbe(
+      this.ctx,
+      this.ep,
+      {
+        probe: `${probe} GET ${path.split('?')[0]}${opts.auth ? ' (credentials)' : ''}`,
+        status: r.kind === 'response' ? 'success' : r.status,
+        startedAt,
+        durationMs: r.timings.totalMs,
+      },
+      null,
+    );
     return r;
   }
 }
