@@ -119,6 +119,15 @@ for (const charset of ['ISO_IR 100', 'ISO_IR 192'] as const) {
     assert.equal(b.code, 0, b.stderr);
     outputs['json stdout'] = b.stdout;
     outputs['stderr 2'] = b.stderr;
+    // The read commands over the store the first scan wrote: list, summary table with findings.
+    const scans = await run(['scans', '--db', 'pacsmap.db', '--json'], cwd);
+    assert.equal(scans.code, 0, scans.stderr);
+    const scanId = (JSON.parse(scans.stdout) as { id: string }[])[0]!.id;
+    const shown = await run(['show', scanId, '--db', 'pacsmap.db'], cwd);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /patient records on \d+ archives/, 'show printed the figures it read');
+    outputs['scans'] = scans.stdout;
+    outputs['show'] = shown.stdout + shown.stderr;
     const report = JSON.parse(await readFile(path.join(cwd, 'out.json'), 'utf8')) as {
       endpoints: Array<{ port: number; query: { patients: number; studies: number; phiCategories: string[] } }>;
     };
